@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Hosting;
+
+/// <summary>Hosting defaults shared by every Sluice process: Kestrel on the configured address, quiet logs, health.</summary>
+public static class SluiceHost
+{
+    public static WebApplicationBuilder CreateBuilder(SluiceSettings settings, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.Services.AddSingleton(settings);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.Port, l => l.Protocols = HttpProtocols.Http1);
+        });
+        return builder;
+    }
+
+    /// <summary>Liveness and readiness endpoints for probes and scripts.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapGet("/ready", () => Results.Text("ready"));
+        return app;
+    }
+
+    private static string ResolveHost(string host) => host switch
+    {
+        "localhost" => "127.0.0.1",
+        "*" or "+" => "0.0.0.0",
+        _ => host,
+    };
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace Sluice.Hosting;
+
+/// <summary>Which database holds the services' state.</summary>
+public enum StorageKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The settings every Sluice process understands. Each is a command-line option (<c>--data-dir</c>) and an
+/// environment variable (<c>SLUICE_DATA_DIR</c>); the command line wins. Scripts and the Helm chart rely on these names.
+/// </summary>
+public sealed class SluiceSettings
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 4567;
+
+    public string DataDir { get; set; } = "./data";
+
+    public StorageKind Storage { get; set; } = StorageKind.Sqlite;
+
+    public string? Postgres { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string AccountId { get; set; } = "000000000000";
+
+    /// <summary>Milliseconds a new stream stays CREATING (kinesalite's --createStreamMs).</summary>
+    public int CreateStreamMs { get; set; }
+
+    /// <summary>Milliseconds a deleted stream stays DELETING.</summary>
+    public int DeleteStreamMs { get; set; }
+
+    /// <summary>Milliseconds a stream stays UPDATING after a reshard, mode or encryption change.</summary>
+    public int UpdateStreamMs { get; set; }
+
+    /// <summary>Open shards allowed across the account.</summary>
+    public int ShardLimit { get; set; } = 500;
+
+    /// <summary>Enforce the per-shard throughput quotas (1 MiB/s or 1000 records/s in, 2 MiB/s and 5 calls/s out).</summary>
+    public bool ThroughputLimits { get; set; }
+
+    /// <summary>Shards a new ON_DEMAND stream starts with.</summary>
+    public int OnDemandShards { get; set; } = 4;
+
+    /// <summary>Refuse unsigned requests as AWS does. Off only for hand-made curl calls.</summary>
+    public bool RequireSignature { get; set; } = true;
+
+    private static readonly (string Name, string Help, Action<SluiceSettings, string> Set)[] Options =
+    [
+        ("host", "address to listen on (default 127.0.0.1)", (s, v) => s.Host = v),
+        ("port", "port for the AWS APIs (default 4567)", (s, v) => s.Port = Int(v, "port")),
+        ("data-dir", "where embedded state lives (default ./data)", (s, v) => s.DataDir = v),
+        ("storage", "sqlite | postgres (default sqlite)", (s, v) => s.Storage = ParseStorage(v)),
+        ("postgres", "PostgreSQL connection string (implies --storage postgres)", (s, v) => { s.Postgres = v; s.Storage = StorageKind.Postgres; }),
+        ("region", "region named in ARNs (default us-east-1)", (s, v) => s.Region = v),
+        ("account-id", "12-digit account named in ARNs (default 000000000000)", (s, v) => s.AccountId = v),
+        ("create-stream-ms", "ms a stream stays CREATING (default 0)", (s, v) => s.CreateStreamMs = Int(v, "create-stream-ms")),
+        ("delete-stream-ms", "ms a stream stays DELETING (default 0)", (s, v) => s.DeleteStreamMs = Int(v, "delete-stream-ms")),
+        ("update-stream-ms", "ms a stream stays UPDATING (default 0)", (s, v) => s.UpdateStreamMs = Int(v, "update-stream-ms")),
+        ("shard-limit", "open shards allowed in the account (default 500)", (s, v) => s.ShardLimit = Int(v, "shard-limit")),
+        ("throughput-limits", "true to enforce per-shard throughput quotas (default false)", (s, v) => s.ThroughputLimits = Bool(v, "throughput-limits")),
+        ("on-demand-shards", "shards of a new ON_DEMAND stream (default 4)", (s, v) => s.OnDemandShards = Int(v, "on-demand-shards")),
+        ("require-signature", "false to accept unsigned requests (default true)", (s, v) => s.RequireSignature = Bool(v, "require-signature")),
+    ];
+
+    /// <summary>One line per option, for --help.</summary>
+    public static IEnumerable<string> Help => Options.Select(o => $"  --{o.Name,-20} {o.Help}  [env SLUICE_{EnvName(o.Name)}]");
+
+    /// <summary>Reads the environment, then the command line; throws <see cref="ArgumentException"/> naming a bad option.</summary>
+    public static SluiceSettings Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var settings = new SluiceSettings();
+        foreach (var (name, _, set) in Options)
+        {
+            if (environment("SLUICE_" + EnvName(name)) is { Length: > 0 } value) set(settings, value);
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"Unexpected argument '{arg}'.");
+            var name = arg[2..];
+            string? value = null;
+            var eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+
+            var option = Options.FirstOrDefault(o => o.Name == name);
+            if (option.Name is null) throw new ArgumentException($"Unknown option '--{name}'. Known: {string.Join(", ", Options.Select(o => "--" + o.Name))}.");
+            if (value is null)
+            {
+                if (i + 1 >= args.Count) throw new ArgumentException($"Option '--{name}' needs a value.");
+                value = args[++i];
+            }
+
+            option.Set(settings, value);
+        }
+
+        if (settings.Storage == StorageKind.Postgres && string.IsNullOrWhiteSpace(settings.Postgres))
+        {
+            throw new ArgumentException("--storage postgres needs --postgres <connection string> (or SLUICE_POSTGRES).");
+        }
+
+        return settings;
+    }
+
+    private static string EnvName(string option) => option.Replace('-', '_').ToUpperInvariant();
+
+    private static int Int(string v, string name) =>
+        int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new ArgumentException($"Option '--{name}' needs a whole number >= 0, got '{v}'.");
+
+    private static bool Bool(string v, string name) => v.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw new ArgumentException($"Option '--{name}' needs true or false, got '{v}'."),
+    };
+
+    private static StorageKind ParseStorage(string v) => v.ToLowerInvariant() switch
+    {
+        "sqlite" => StorageKind.Sqlite,
+        "postgres" or "postgresql" => StorageKind.Postgres,
+        _ => throw new ArgumentException($"Option '--storage' must be sqlite or postgres, got '{v}'."),
+    };
+}

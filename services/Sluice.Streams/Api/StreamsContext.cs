@@ -1,0 +1,9 @@
+using Sluice.Streams.Catalog;
+using Sluice.Streams.Records;
+using Sluice.Streams.Shards;
+using Sluice.Streams.Storage;
+
+namespace Sluice.Streams.Api;
+
+/// <summary>What the operation handlers work with.</summary>
+public sealed record StreamsContext(StreamCatalog Catalog, RecordLog Log, IStreamStore Store, ShardIterators Iterators, ShardThroughput Throughput, PageTokens Tokens);

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Numerics;
+
+namespace Sluice.Streams.Shards;
+
+/// <summary>
+/// Kinesis-style sequence numbers: 56-digit decimals whose 47 hex digits carry the version (2), the shard's creation
+/// second, the per-shard record index, the record's second and the shard index. Numbers rise strictly within a shard and
+/// a child shard's numbers exceed its parents' because children are created at a later second.
+/// </summary>
+public static class SequenceNumbers
+{
+    /// <summary>The record index a closed shard's EndingSequenceNumber carries.</summary>
+    public const long EndIndex = long.MaxValue;
+
+    public static string Format(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds)
+    {
+        // 48 hex digits (a leading zero nibble, then the 47 of the layout) = 24 bytes, big-endian.
+        Span<byte> bytes = stackalloc byte[24];
+        Span<byte> nibbles = stackalloc byte[48];
+        var i = 0;
+        nibbles[i++] = 0;
+        nibbles[i++] = 2;
+        PutHex(nibbles, ref i, (ulong)shardCreatedSeconds, 9);
+        nibbles[i++] = (byte)(shardIndex & 0xF);
+        PutHex(nibbles, ref i, (ulong)recordIndex, 16);
+        nibbles[i++] = 0;
+        nibbles[i++] = 0;
+        PutHex(nibbles, ref i, (ulong)recordSeconds, 9);
+        PutHex(nibbles, ref i, (ulong)(uint)shardIndex, 8);
+        nibbles[i] = 2;
+        for (var b = 0; b < 24; b++) bytes[b] = (byte)((nibbles[2 * b] << 4) | nibbles[(2 * b) + 1]);
+        return new BigInteger(bytes, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The parts of a sequence number this server issued; false for anything else.</summary>
+    public static bool TryParse(string text, out ParsedSequenceNumber parsed)
+    {
+        parsed = default;
+        if (text.Length is 0 or > 129 || !BigInteger.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value.Sign < 0)
+        {
+            return false;
+        }
+
+        if (value.GetByteCount(isUnsigned: true) > 24) return false;
+        Span<byte> bytes = stackalloc byte[24];
+        var written = value.GetByteCount(isUnsigned: true);
+        bytes.Clear();
+        value.TryWriteBytes(bytes[(24 - written)..], out _, isUnsigned: true, isBigEndian: true);
+        Span<byte> n = stackalloc byte[48];
+        for (var b = 0; b < 24; b++)
+        {
+            n[2 * b] = (byte)(bytes[b] >> 4);
+            n[(2 * b) + 1] = (byte)(bytes[b] & 0xF);
+        }
+
+        if (n[0] != 0 || n[1] != 2 || n[47] != 2 || n[28] != 0 || n[29] != 0) return false;
+        var i = 2;
+        var created = (long)GetHex(n, ref i, 9);
+        var lowNibble = n[i++];
+        var index = GetHex(n, ref i, 16);
+        i += 2;
+        var seconds = (long)GetHex(n, ref i, 9);
+        var shard = GetHex(n, ref i, 8);
+        if (index > long.MaxValue || shard > int.MaxValue || (int)(shard & 0xF) != lowNibble) return false;
+        parsed = new ParsedSequenceNumber(created, (int)shard, (long)index, seconds);
+        return true;
+    }
+
+    private static void PutHex(Span<byte> nibbles, ref int i, ulong value, int digits)
+    {
+        for (var d = digits - 1; d >= 0; d--) nibbles[i++] = (byte)((value >> (4 * d)) & 0xF);
+    }
+
+    private static ulong GetHex(Span<byte> nibbles, ref int i, int digits)
+    {
+        ulong v = 0;
+        for (var d = 0; d < digits; d++) v = (v << 4) | nibbles[i++];
+        return v;
+    }
+}
+
+/// <summary>What a sequence number encodes.</summary>
+public readonly record struct ParsedSequenceNumber(long ShardCreatedSeconds, int ShardIndex, long RecordIndex, long RecordSeconds);

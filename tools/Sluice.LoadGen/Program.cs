@@ -1,0 +1,3 @@
+using Sluice.LoadGen;
+
+return await LoadGenCommand.Create().Parse(args).InvokeAsync();

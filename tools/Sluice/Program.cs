@@ -1,0 +1,51 @@
+using Sluice.Hosting;
+using Sluice.Streams;
+
+// The `sluice` command: `up` runs every service in one process (the embedded, all-in-one mode).
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    PrintUsage();
+    return args.Length == 0 ? 2 : 0;
+}
+
+if (args[0] != "up")
+{
+    Console.Error.WriteLine($"Unknown command '{args[0]}'.");
+    PrintUsage();
+    return 2;
+}
+
+SluiceSettings settings;
+try
+{
+    settings = SluiceSettings.Parse(args[1..]);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var builder = SluiceHost.CreateBuilder(settings);
+builder.Services.AddSluiceStreams();
+var app = builder.Build();
+app.MapHealth();
+app.MapSluiceStreams();
+await app.StartAsync();
+
+var endpoint = $"http://{settings.Host}:{settings.Port}";
+Console.WriteLine($"Sluice is up on {endpoint} (storage: {settings.Storage}{(settings.Storage == StorageKind.Sqlite ? " in " + Path.GetFullPath(settings.DataDir) : "")})");
+Console.WriteLine($"  try: aws --endpoint-url {endpoint} kinesis create-stream --stream-name demo --shard-count 2");
+Console.WriteLine("  Ctrl-C stops it.");
+await app.WaitForShutdownAsync();
+Console.WriteLine("Sluice stopped.");
+return 0;
+
+static void PrintUsage()
+{
+    Console.WriteLine("usage: sluice up [options]");
+    Console.WriteLine();
+    Console.WriteLine("Runs Sluice all-in-one: the Kinesis Data Streams API on one port, state under --data-dir.");
+    Console.WriteLine();
+    foreach (var line in SluiceSettings.Help) Console.WriteLine(line);
+}
