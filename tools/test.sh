@@ -31,7 +31,15 @@ find_aws() {
   local c
   for c in "${SLUICE_TEST_AWS:-}" "$(command -v aws 2>/dev/null || true)" /usr/bin/aws; do
     [[ -n "$c" && -x "$c" ]] || continue
-    if "$c" --version >/dev/null 2>&1; then echo "$c"; return 0; fi
+    if "$c" --version >/dev/null 2>&1; then
+      # A pyenv shim picks its interpreter by the caller's cwd: hand the tests the real script.
+      if [[ "$c" == */.pyenv/shims/* ]] && command -v pyenv >/dev/null 2>&1; then
+        local real
+        real="$(pyenv which aws 2>/dev/null)" && [[ -x "$real" ]] && "$real" --version >/dev/null 2>&1 && c="$real"
+      fi
+      echo "$c"
+      return 0
+    fi
   done
   return 1
 }
@@ -40,7 +48,8 @@ find_python_with_boto3() {
   local c
   for c in "${SLUICE_TEST_PYTHON:-}" "$(command -v python3 2>/dev/null || true)" /usr/bin/python3; do
     [[ -n "$c" && -x "$c" ]] || continue
-    if "$c" -c 'import boto3' >/dev/null 2>&1; then echo "$c"; return 0; fi
+    # sys.executable: the real interpreter, not a pyenv shim that depends on the cwd.
+    if "$c" -c 'import boto3' >/dev/null 2>&1; then "$c" -c 'import sys; print(sys.executable)'; return 0; fi
   done
   return 1
 }
@@ -110,8 +119,10 @@ as_pg() {
 cleanup() {
   local rc=$?
   if [[ "$PG_STARTED" == 1 ]]; then
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
-      log "warning: pg_ctl stop failed (log: $PG_TMP/postgres.log)"
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m fast -w -t 60 stop >/dev/null 2>&1; then
+      log "warning: pg_ctl stop failed; end of the PostgreSQL log:"
+      tail -n 20 "$PG_TMP/postgres.log" >&2 2>/dev/null || true
+    fi
   fi
   if [[ -n "$PG_TMP" && -d "$PG_TMP" ]]; then rm -rf "$PG_TMP"; fi
   exit "$rc"
@@ -162,7 +173,7 @@ done
   die "createdb sluice_test failed"
 
 export SLUICE_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=sluice_test;Pooling=true"
-log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PG_PORT (data in $PG_TMP)"
+log "$("$PG_BIN/postgres" --version) on 127.0.0.1:$PG_PORT (data in $PG_TMP)"
 
 # ---------------------------------------------------------------------------------------------
 # 3. dotnet test, with a one-line summary of what it counted.

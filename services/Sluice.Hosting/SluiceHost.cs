@@ -23,12 +23,15 @@ public static class SluiceHost
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // Kestrel warns that cleartext HTTP/2 needs ALPN; Http2PriorKnowledge provides it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            k.AllowAlternateSchemes = true; // h2c connections look like TLS to Kestrel (see Http2PriorKnowledge) but carry :scheme http
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
-            k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.Port, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.Port, l => l.UseHttp2PriorKnowledge());
         });
         return builder;
     }

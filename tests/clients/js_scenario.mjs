@@ -93,6 +93,7 @@ async function expectError(name, command) {
     fail(`${command.constructor.name} succeeded, expected ${name}: ${show(response)}`);
   } catch (e) {
     if (e instanceof ScenarioFailure) throw e;
+    if (e.$metadata?.httpStatusCode === undefined) throw e; // transport failure, not an AWS error
     expectEq(e.name, name, `${command.constructor.name} error name`);
     expectEq(e.$metadata?.httpStatusCode, 400, `${command.constructor.name} HTTP status`);
     expectEq(e.$fault, "client", `${command.constructor.name} $fault`);
@@ -317,6 +318,9 @@ async function scenario() {
     }));
     const { Records } = await http1.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
     expectEq(Records.map((x) => [x.SequenceNumber, x.PartitionKey, x.Data]), [[r.SequenceNumber, "http1", sent]], "GetRecords over HTTP/1.1");
+  } catch (e) {
+    if (e instanceof ScenarioFailure || e.$metadata?.httpStatusCode !== undefined) throw e;
+    fail(`the HTTP/1.1 client (NodeHttpHandler) got no HTTP response: ${e.name}: ${e.message}${e.code ? ` [${e.code}]` : ""}`);
   } finally {
     http1.destroy();
   }
@@ -335,7 +339,14 @@ try {
   console.log(`js scenario: ${checks} checks passed`);
 } catch (e) {
   console.error(e instanceof ScenarioFailure ? e.stack : e);
-  console.error(`js scenario FAILED: ${e.name}: ${e.message}`);
+  let hint = "";
+  if (!(e instanceof ScenarioFailure) && e.$metadata?.httpStatusCode === undefined) {
+    hint = HTTP1_ONLY
+      ? " (no HTTP response at all)"
+      : " (no HTTP response: this client speaks cleartext HTTP/2 with prior knowledge, the SDK's default for Kinesis;"
+        + " the endpoint must accept it)";
+  }
+  console.error(`js scenario FAILED: ${e.name}: ${e.message}${e.code ? ` [${e.code}]` : ""}${hint}`);
   process.exitCode = 1;
 } finally {
   if (!streamDeleted) {
