@@ -39,9 +39,9 @@ internal static class LoadGenCommand
                 r.AddError("--duration-seconds must be positive.");
             }
         });
-        var verify = new Option<bool>("--verify") { Description = "Read every shard back and check each acknowledged record (--verify false to skip).", DefaultValueFactory = _ => true };
+        var verify = new Option<bool>("--verify") { Description = "Read every shard back and check each acknowledged record (default true; --verify false to skip).", DefaultValueFactory = _ => true };
         var verifyTimeout = Ranged(new Option<int>("--verify-timeout-seconds") { Description = "Give up reading back after this long.", DefaultValueFactory = _ => 300 }, 1, 86_400);
-        var retryFailed = new Option<bool>("--retry-failed") { Description = "Resend records the server rejected (--retry-failed false to count them only).", DefaultValueFactory = _ => true };
+        var retryFailed = new Option<bool>("--retry-failed") { Description = "Resend records the server rejected (default true; --retry-failed false to count them only).", DefaultValueFactory = _ => true };
         var maxAttempts = Ranged(new Option<int>("--max-attempts") { Description = "Attempts per record when retrying.", DefaultValueFactory = _ => 5 }, 1, 100);
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON line." };
         var accessKey = new Option<string>("--access-key") { Description = "Access key id used to sign requests.", DefaultValueFactory = _ => "akid" };

@@ -14,7 +14,7 @@ internal static class RetentionPeriod
     public static AwsOperation Decrease(StreamsContext ctx) => Operation(ctx, "DecreaseStreamRetentionPeriod", increase: false);
 
     private static AwsOperation Operation(StreamsContext ctx, string name, bool increase) => new(name,
-        Input.StreamScoped().Required("RetentionPeriodHours", new NumberShape(false) { Min = 1, Max = 8760 }),
+        Input.StreamScoped().Required("RetentionPeriodHours", new NumberShape(false) { Min = 1 }),
         async (req, w, ct) =>
         {
             var catalog = ctx.Catalog;
@@ -23,6 +23,11 @@ internal static class RetentionPeriod
             if (hours < MinHours)
             {
                 throw AwsException.InvalidArgument($"Minimum allowed retention period is {MinHours} hours. Requested retention period ({hours} hours) is too short.");
+            }
+
+            if (hours > MaxHours)
+            {
+                throw AwsException.InvalidArgument($"Maximum allowed retention period is {MaxHours} hours. Requested retention period ({hours} hours) is too long.");
             }
 
             await catalog.UpdateAsync(stream, s =>

@@ -4,40 +4,53 @@ using Sluice.LoadGen.Wire;
 
 namespace Sluice.LoadGen.Load;
 
-/// <summary>One request in flight: fills a batch (retries first, then fresh records), sends it, books each record's outcome.</summary>
+/// <summary>One request in flight: fills a batch (due retries first, then fresh records), sends it, books each record's outcome.</summary>
 internal sealed class LoadWorker(
     KinesisClient client, LoadGenOptions options, RecordPayloads payloads, RecordLedger ledger, ShardIdTable shards, RecordSource source)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan FirstRequestBackoff = TimeSpan.FromMilliseconds(20);
 
     private readonly LoadStats _stats = new();
     private readonly int[] _batch = new int[options.Batch];
     private readonly PutEntryResult[] _results = new PutEntryResult[options.Batch];
-    private readonly Queue<int> _retries = new();
+    // Rejected records wait out their own backoff here while fresh records keep flowing.
+    private readonly PriorityQueue<int, long> _retries = new();
 
     public async Task<LoadStats> RunAsync(long deadline, CancellationToken ct)
     {
         using var writer = new RequestWriter(options.StreamName, payloads, options.Batch);
         using var response = new ResponseBuffer();
-        int failingRequests = 0;
+        int failedRequestsInARow = 0;
 
         // Bounded: every pass sends fresh records (finite) or retries (at most MaxAttempts each), and the deadline holds.
         while (!ct.IsCancellationRequested && source.StopReason is null && Stopwatch.GetTimestamp() < deadline)
         {
-            int count = FillBatch();
-            if (count == 0)
-            {
-                break;
-            }
-
-            ReadOnlyMemory<byte> body = options.SingleRecordCalls ? writer.PutRecord(_batch[0]) : writer.PutRecords(_batch.AsSpan(0, count));
             try
             {
-                bool allAcknowledged = await SendAsync(body, count, response, ct);
-                failingRequests = allAcknowledged ? 0 : failingRequests + 1;
-                if (!allAcknowledged && _retries.Count > 0)
+                int count = FillBatch();
+                if (count == 0)
                 {
-                    await Task.Delay(Backoff(failingRequests), ct);
+                    if (!_retries.TryPeek(out _, out long due))
+                    {
+                        break;
+                    }
+
+                    // Only retries are left and none is due yet.
+                    TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), ct);
+                    continue;
+                }
+
+                ReadOnlyMemory<byte> body = options.SingleRecordCalls ? writer.PutRecord(_batch[0]) : writer.PutRecords(_batch.AsSpan(0, count));
+                int acknowledged = await SendAsync(body, count, response, ct);
+
+                // Nothing got through (request rejected, or every entry throttled): slow this worker down, not just the records.
+                failedRequestsInARow = acknowledged == 0 ? failedRequestsInARow + 1 : 0;
+                if (failedRequestsInARow > 0)
+                {
+                    await Task.Delay(Backoff(FirstRequestBackoff, failedRequestsInARow), ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -52,16 +65,18 @@ internal sealed class LoadWorker(
     private int FillBatch()
     {
         int count = 0;
-        while (count < _batch.Length && _retries.TryDequeue(out int index))
+        long now = Stopwatch.GetTimestamp();
+        while (count < _batch.Length && _retries.TryPeek(out int index, out long due) && due <= now)
         {
+            _retries.Dequeue();
             _batch[count++] = index;
         }
 
         return count + source.Claim(_batch.AsSpan(count));
     }
 
-    /// <summary>Returns true when every record in the batch was acknowledged.</summary>
-    private async Task<bool> SendAsync(ReadOnlyMemory<byte> body, int count, ResponseBuffer response, CancellationToken ct)
+    /// <summary>Returns how many records of the batch were acknowledged.</summary>
+    private async Task<int> SendAsync(ReadOnlyMemory<byte> body, int count, ResponseBuffer response, CancellationToken ct)
     {
         for (int i = 0; i < count; i++)
         {
@@ -94,7 +109,7 @@ internal sealed class LoadWorker(
                 Requeue(_batch[i], retryable: true);
             }
 
-            return false;
+            return 0;
         }
 
         if (!reply.IsSuccess)
@@ -123,7 +138,7 @@ internal sealed class LoadWorker(
         return failedRecordCount;
     }
 
-    private bool RequestRejected(KinesisReply reply, int count)
+    private int RequestRejected(KinesisReply reply, int count)
     {
         string error = reply.ErrorType ?? $"HTTP {reply.Status}";
         LoadStats.Count(_stats.RequestErrors, error);
@@ -151,10 +166,10 @@ internal sealed class LoadWorker(
             Requeue(_batch[i], reply.IsRetryable);
         }
 
-        return false;
+        return 0;
     }
 
-    private bool BookResults(int count, int failedRecordCount)
+    private int BookResults(int count, int failedRecordCount)
     {
         int failed = 0;
         for (int i = 0; i < count; i++)
@@ -181,14 +196,16 @@ internal sealed class LoadWorker(
             LoadStats.Count(_stats.RequestErrors, "FailedRecordCountMismatch");
         }
 
-        return failed == 0;
+        return count - failed;
     }
 
     private void Requeue(int index, bool retryable)
     {
-        if (options.RetryFailed && retryable && ledger.Attempts(index) < options.MaxAttempts)
+        int attempts = ledger.Attempts(index);
+        if (options.RetryFailed && retryable && attempts < options.MaxAttempts)
         {
-            _retries.Enqueue(index);
+            long due = Stopwatch.GetTimestamp() + (long)(Backoff(FirstRetryDelay, attempts).TotalSeconds * Stopwatch.Frequency);
+            _retries.Enqueue(index, due);
             _stats.Retries++;
         }
     }
@@ -197,10 +214,10 @@ internal sealed class LoadWorker(
         e is HttpRequestException or IOException or InvalidDataException or JsonException
         || (e is TaskCanceledException && !ct.IsCancellationRequested);
 
-    // Exponential from 20 ms to 1 s with jitter, so throttled workers do not retry in lockstep.
-    private static TimeSpan Backoff(int failingRequests)
+    // Doubles per failure up to 1 s, with jitter so throttled workers and records do not retry in lockstep.
+    private static TimeSpan Backoff(TimeSpan first, int failures)
     {
-        double ms = Math.Min(MaxBackoff.TotalMilliseconds, 10 * Math.Pow(2, Math.Min(failingRequests, 10)));
+        double ms = Math.Min(MaxBackoff.TotalMilliseconds, first.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 10)));
         return TimeSpan.FromMilliseconds(ms * (0.5 + (Random.Shared.NextDouble() / 2)));
     }
 }

@@ -13,11 +13,14 @@ internal sealed class ReadBackChecker(RecordPayloads payloads, RecordLedger ledg
     public void Check(JsonElement record, ShardTally tally)
     {
         tally.RecordsRead++;
-        string? sequenceNumber = record.GetProperty("SequenceNumber").GetString();
+        string? sequenceNumber = record.TryGetProperty("SequenceNumber", out JsonElement sequence) ? sequence.GetString() : null;
         tally.ObserveSequenceNumber(sequenceNumber);
 
-        byte[] data = record.GetProperty("Data").GetBytesFromBase64();
-        if (!payloads.TryReadIndex(data, out int index) || index >= ledger.Count)
+        // A record without readable data cannot be attributed; its acknowledged original then shows up as missing.
+        if (!record.TryGetProperty("Data", out JsonElement dataElement)
+            || !dataElement.TryGetBytesFromBase64(out byte[]? data)
+            || !payloads.TryReadIndex(data, out int index)
+            || index >= ledger.Count)
         {
             tally.Unrecognised++;
             return;
@@ -27,7 +30,7 @@ internal sealed class ReadBackChecker(RecordPayloads payloads, RecordLedger ledg
         if (ledger.IsAcknowledged(index)
             && sequenceNumber == ledger.SequenceNumber(index)
             && shardIds[ledger.ShardIndex(index)] == tally.ShardId
-            && record.GetProperty("PartitionKey").ValueEquals(payloads.PartitionKey(index))
+            && record.TryGetProperty("PartitionKey", out JsonElement key) && key.ValueEquals(payloads.PartitionKey(index))
             && payloads.Matches(index, data))
         {
             _matched[index] = 1;
