@@ -29,7 +29,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
 {
     public const string JsonContentType = "application/x-amz-json-1.1";
     private const string PlainJsonContentType = "application/json";
-    private const string CborContentType = "application/x-amz-cbor-1.1";
+    public const string CborContentType = "application/x-amz-cbor-1.1";
 
     private readonly Dictionary<string, AwsJsonService> _services = services.ToDictionary(s => s.TargetPrefix, StringComparer.Ordinal);
 
@@ -158,9 +158,16 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
             try
             {
                 InputValidator.Validate(body, operation.Input);
+                var request = new AwsRequest(http, body, requestId) { ContentType = contentType };
+                if (operation.Streaming is { } streaming)
+                {
+                    await streaming(request, http.RequestAborted);
+                    return;
+                }
+
                 output.Writer.WriteStartObject();
                 var start = output.Writer.BytesPending + output.Writer.BytesCommitted;
-                await operation.Handler(new AwsRequest(http, body, requestId), output.Writer, http.RequestAborted);
+                await operation.Handler(request, output.Writer, http.RequestAborted);
                 var wroteNothing = output.Writer.BytesPending + output.Writer.BytesCommitted == start;
                 output.Writer.WriteEndObject();
                 output.Writer.Flush();
@@ -176,7 +183,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
                 response.ContentLength = output.Buffer.WrittenCount;
                 await response.Body.WriteAsync(output.Buffer.WrittenMemory, http.RequestAborted);
             }
-            catch (AwsException e)
+            catch (AwsException e) when (!http.Response.HasStarted)
             {
                 await WriteErrorAsync(http.Response, contentType, e.StatusCode, e.Type, e.AwsMessage);
             }

@@ -19,6 +19,18 @@ public sealed class SluiceSettings
 
     public int Port { get; set; } = 4567;
 
+    /// <summary>TLS port serving HTTP/1.1 and HTTP/2 by ALPN, for SubscribeToShard (0 picks a free port; -1 turns it off).</summary>
+    public int TlsPort { get; set; } = 4568;
+
+    /// <summary>PFX/PEM certificate for the TLS port; when unset a self-signed one is created under the data dir.</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>Password of <see cref="TlsCertificate"/>, when it has one.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>HTTP/2-only cleartext port of the internal gRPC data plane (0 picks a free port; -1 turns it off).</summary>
+    public int GrpcPort { get; set; } = 4569;
+
     public string DataDir { get; set; } = "./data";
 
     public StorageKind Storage { get; set; } = StorageKind.Sqlite;
@@ -54,6 +66,10 @@ public sealed class SluiceSettings
     [
         ("host", "address to listen on (default 127.0.0.1)", (s, v) => s.Host = v),
         ("port", "port for the AWS APIs (default 4567)", (s, v) => s.Port = Int(v, "port")),
+        ("tls-port", "TLS port (HTTP/1.1 + HTTP/2) for SubscribeToShard, -1 = off (default 4568)", (s, v) => s.TlsPort = PortNumber(v, "tls-port")),
+        ("tls-certificate", "certificate file for the TLS port (default: self-signed under --data-dir)", (s, v) => s.TlsCertificate = v),
+        ("tls-certificate-password", "password of --tls-certificate", (s, v) => s.TlsCertificatePassword = v),
+        ("grpc-port", "HTTP/2 port of the gRPC data plane, -1 = off (default 4569)", (s, v) => s.GrpcPort = PortNumber(v, "grpc-port")),
         ("data-dir", "where embedded state lives (default ./data)", (s, v) => s.DataDir = v),
         ("storage", "sqlite | postgres (default sqlite)", (s, v) => s.Storage = ParseStorage(v)),
         ("postgres", "PostgreSQL connection string (implies --storage postgres)", (s, v) => { s.Postgres = v; s.Storage = StorageKind.Postgres; }),
@@ -119,6 +135,11 @@ public sealed class SluiceSettings
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
             ? n
             : throw new ArgumentException($"Option '--{name}' needs a whole number >= 0, got '{v}'.");
+
+    private static int PortNumber(string v, string name) =>
+        int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= -1 and <= 65535
+            ? n
+            : throw new ArgumentException($"Option '--{name}' needs a port number (0 = any free port, -1 = off), got '{v}'.");
 
     private static bool Bool(string v, string name) => v.ToLowerInvariant() switch
     {

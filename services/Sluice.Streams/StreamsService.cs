@@ -70,11 +70,17 @@ public static class StreamsService
             catalog.LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
             return catalog;
         });
-        services.AddSingleton(sp => new RecordLog(
-            sp.GetRequiredService<IStreamStore>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RecordLog>>(),
-            sp.GetRequiredService<SluiceSettings>().Storage == StorageKind.Postgres ? 4 : 1));
+        services.AddSingleton<ShardSignals>();
+        services.AddSingleton(sp =>
+        {
+            var log = new RecordLog(
+                sp.GetRequiredService<IStreamStore>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<RecordLog>>(),
+                sp.GetRequiredService<SluiceSettings>().Storage == StorageKind.Postgres ? 4 : 1);
+            log.Appended += sp.GetRequiredService<ShardSignals>().Notify;
+            return log;
+        });
         services.AddSingleton(sp =>
         {
             var secret = sp.GetRequiredService<IStreamStore>().GetSecretAsync(CancellationToken.None).GetAwaiter().GetResult();
@@ -85,7 +91,8 @@ public static class StreamsService
                 sp.GetRequiredService<IStreamStore>(),
                 new ShardIterators(secret),
                 new ShardThroughput(sp.GetRequiredService<SluiceSettings>().ThroughputLimits, time),
-                new PageTokens(secret, time));
+                new PageTokens(secret, time),
+                sp.GetRequiredService<ShardSignals>());
         });
         services.AddHostedService<RetentionWorker>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));

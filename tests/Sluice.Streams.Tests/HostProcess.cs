@@ -23,7 +23,7 @@ public sealed class HostProcess : IDisposable
         var port = TestStorage.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "sluice.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDir }.Concat(extra)) info.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tls-port", "0", "--grpc-port", "0", "--data-dir", dataDir }.Concat(extra)) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine("[sluice] " + e.Data); };

@@ -29,6 +29,8 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(SluiceSettings settings)
     {
         settings.Port = 0;
+        if (settings.TlsPort > 0) settings.TlsPort = 0;
+        if (settings.GrpcPort > 0) settings.GrpcPort = 0;
         var builder = SluiceHost.CreateBuilder(settings);
         builder.Services.AddSluiceStreams();
         var app = builder.Build();
