@@ -92,7 +92,8 @@ public static class StreamsService
                 new ShardIterators(secret),
                 new ShardThroughput(sp.GetRequiredService<SluiceSettings>().ThroughputLimits, time),
                 new PageTokens(secret, time),
-                sp.GetRequiredService<ShardSignals>());
+                sp.GetRequiredService<ShardSignals>(),
+                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
         });
         services.AddHostedService<RetentionWorker>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));

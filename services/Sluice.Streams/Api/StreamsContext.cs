@@ -6,4 +6,4 @@ using Sluice.Streams.Storage;
 namespace Sluice.Streams.Api;
 
 /// <summary>What the operation handlers work with.</summary>
-public sealed record StreamsContext(StreamCatalog Catalog, RecordLog Log, IStreamStore Store, ShardIterators Iterators, ShardThroughput Throughput, PageTokens Tokens, ShardSignals Signals);
+public sealed record StreamsContext(StreamCatalog Catalog, RecordLog Log, IStreamStore Store, ShardIterators Iterators, ShardThroughput Throughput, PageTokens Tokens, ShardSignals Signals, ShardTail Tail);
