@@ -7,6 +7,7 @@ using Sluice.Hosting;
 using Sluice.Streams.Api;
 using Sluice.Streams.Catalog;
 using Sluice.Streams.Records;
+using Sluice.Streams.Replicas;
 using Sluice.Streams.Shards;
 using Sluice.Streams.Storage;
 
@@ -96,6 +97,7 @@ public static class StreamsService
                 new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
         });
         services.AddHostedService<RetentionWorker>();
+        services.AddHostedService<ReplicaNotifications>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));
         return services;
     }

@@ -26,6 +26,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public string Endpoint { get; }
 
+    /// <summary>The running host's services, for tests that watch internals (signals, catalog).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<TestServer> StartAsync(SluiceSettings settings)
     {
         settings.Port = 0;

@@ -24,6 +24,9 @@ public sealed class StreamCatalog(IStreamStore store, SluiceSettings settings, S
 
     public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Raised after a stream's document is saved or removed, with the stream's name (other replicas reload it).</summary>
+    public event Action<string>? Changed;
+
     public async Task LoadAsync(CancellationToken ct)
     {
         foreach (var document in await store.LoadStreamsAsync(ct))
@@ -40,6 +43,42 @@ public sealed class StreamCatalog(IStreamStore store, SluiceSettings settings, S
         }
 
         logger.LogInformation("Loaded {Count} streams", _streams.Count);
+    }
+
+    /// <summary>
+    /// Reloads every stream document another replica may have changed. Known streams are updated in place, so readers
+    /// holding a stream or shard (a subscription waiting at a shard's tip) see a shard close; gone streams are dropped.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var stored = new Dictionary<string, StreamState>(StringComparer.Ordinal);
+            foreach (var document in await store.LoadStreamsAsync(ct))
+            {
+                var loaded = JsonSerializer.Deserialize<StreamState>(document, DocumentJson)!;
+                stored[loaded.Name] = loaded;
+                if (_streams.TryGetValue(loaded.Name, out var known) && known.Id == loaded.Id)
+                {
+                    known.CopyFrom(loaded);
+                }
+                else
+                {
+                    loaded.RefreshOpenShards();
+                    _streams[loaded.Name] = loaded;
+                }
+            }
+
+            foreach (var (name, stream) in _streams)
+            {
+                if (!stored.TryGetValue(name, out var current) || current.Id != stream.Id) _streams.TryRemove(new KeyValuePair<string, StreamState>(name, stream));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>The status now, applying any transition whose time has come.</summary>
@@ -125,6 +164,7 @@ public sealed class StreamCatalog(IStreamStore store, SluiceSettings settings, S
             {
                 _streams.TryRemove(new KeyValuePair<string, StreamState>(stream.Name, stream));
                 await store.DeleteStreamAsync(stream.Id, ct);
+                Changed?.Invoke(stream.Name);
             }
             else
             {
@@ -236,8 +276,11 @@ public sealed class StreamCatalog(IStreamStore store, SluiceSettings settings, S
         }
     }
 
-    private Task SaveAsync(StreamState stream, CancellationToken ct) =>
-        store.SaveStreamAsync(stream.Id, stream.Name, JsonSerializer.Serialize(stream, DocumentJson), ct);
+    private async Task SaveAsync(StreamState stream, CancellationToken ct)
+    {
+        await store.SaveStreamAsync(stream.Id, stream.Name, JsonSerializer.Serialize(stream, DocumentJson), ct);
+        Changed?.Invoke(stream.Name);
+    }
 }
 
 /// <summary>A reshard: the open shards that close and the children that replace them (each naming up to two parents).</summary>

@@ -78,6 +78,42 @@ public sealed class StreamState
 
     public ShardState? FindShard(string shardId) => Shards.Find(s => s.ShardId == shardId);
 
+    /// <summary>Takes another replica's view of this stream, keeping the shard objects readers already hold.</summary>
+    public void CopyFrom(StreamState other)
+    {
+        Status = other.Status;
+        StatusUntilMs = other.StatusUntilMs;
+        Mode = other.Mode;
+        RetentionHours = other.RetentionHours;
+        EncryptionType = other.EncryptionType;
+        KeyId = other.KeyId;
+        ShardLevelMetrics = other.ShardLevelMetrics;
+        MaxRecordSizeKiB = other.MaxRecordSizeKiB;
+        WarmThroughputMiBps = other.WarmThroughputMiBps;
+        NextShardIndex = other.NextShardIndex;
+        Tags = other.Tags;
+        Consumers = other.Consumers;
+        ShardCountUpdatesMs = other.ShardCountUpdatesMs;
+        ModeSwitchesMs = other.ModeSwitchesMs;
+        var shards = new List<ShardState>(other.Shards.Count);
+        foreach (var incoming in other.Shards)
+        {
+            var shard = FindShard(incoming.Index);
+            if (shard is null)
+            {
+                shards.Add(incoming);
+                continue;
+            }
+
+            shard.ClosedMs = incoming.ClosedMs;
+            shard.EndRecordIndex = incoming.EndRecordIndex;
+            shards.Add(shard);
+        }
+
+        Shards = shards;
+        RefreshOpenShards();
+    }
+
     public ShardState? FindShard(int index) => Shards.Find(s => s.Index == index);
 }
 
