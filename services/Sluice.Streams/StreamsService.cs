@@ -9,6 +9,7 @@ using Sluice.Streams.Catalog;
 using Sluice.Streams.Records;
 using Sluice.Streams.Shards;
 using Sluice.Streams.Storage;
+using Sluice.Streams.Subscriptions;
 
 namespace Sluice.Streams;
 
@@ -44,6 +45,7 @@ public static class StreamsService
         Consumers.Register(ctx),
         StreamTags.Remove(ctx),
         SplitShard.Operation(ctx),
+        SubscribeToShard.Operation(ctx),
         StreamEncryption.Start(ctx),
         StreamEncryption.Stop(ctx),
         UpdateShardCount.Operation(ctx),
@@ -71,6 +73,7 @@ public static class StreamsService
             return catalog;
         });
         services.AddSingleton<ShardSignals>();
+        services.AddSingleton<ShardSubscriptions>();
         services.AddSingleton(sp =>
         {
             var log = new RecordLog(
@@ -93,7 +96,8 @@ public static class StreamsService
                 new ShardThroughput(sp.GetRequiredService<SluiceSettings>().ThroughputLimits, time),
                 new PageTokens(secret, time),
                 sp.GetRequiredService<ShardSignals>(),
-                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
+                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time),
+                sp.GetRequiredService<ShardSubscriptions>());
         });
         services.AddHostedService<RetentionWorker>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));
