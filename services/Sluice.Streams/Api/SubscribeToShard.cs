@@ -78,7 +78,6 @@ internal static class SubscribeToShard
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(ct, subscription.Ended);
         var payload = new ArrayBufferWriter<byte>(64 * 1024);
         using var json = new Utf8JsonWriter(payload, new JsonWriterOptions { SkipValidation = true });
-        var kms = stream.EncryptionType == "KMS";
         var position = start;
         // Resuming AFTER_SEQUENCE_NUMBER from the continuation must land on `position`: the continuation names the record
         // just before it, or before any record the shard's StartingSequenceNumber (which StartIndexAsync reads as "from 0").
@@ -104,6 +103,7 @@ internal static class SubscribeToShard
 
             var records = read.Records;
             position = read.NextIndex;
+            var kms = stream.EncryptionType == "KMS";
             payload.ResetWrittenCount();
             json.Reset(payload);
             json.WriteStartObject();
@@ -111,9 +111,9 @@ internal static class SubscribeToShard
             for (var i = 0; i < records.Count; i++)
             {
                 var r = records[i];
-                var sequenceNumber = SequenceNumbers.Format(shard.CreatedSeconds, shard.Index, r.Index, r.ArrivalMs / 1000);
+                continuation = SequenceNumbers.Format(shard.CreatedSeconds, shard.Index, r.Index, r.ArrivalMs / 1000);
                 json.WriteStartObject();
-                json.WriteString("SequenceNumber", sequenceNumber);
+                json.WriteString("SequenceNumber", continuation);
                 json.WriteTimestamp("ApproximateArrivalTimestamp", r.ArrivalMs);
                 json.WriteBase64String("Data", r.Data);
                 json.WriteString("PartitionKey", r.PartitionKey);
@@ -124,9 +124,7 @@ internal static class SubscribeToShard
             json.WriteEndArray();
             if (records.Count > 0)
             {
-                var last = records[^1];
-                continuationIndex = last.Index;
-                continuation = SequenceNumbers.Format(shard.CreatedSeconds, shard.Index, last.Index, last.ArrivalMs / 1000);
+                continuationIndex = records[^1].Index;
             }
             else if (position - 1 > continuationIndex)
             {
