@@ -134,6 +134,18 @@ public class SubscribeToShardTests(string storage)
     }
 
     [Test]
+    public async Task DeleteStream_with_EnforceConsumerDeletion_ends_its_subscriptions()
+    {
+        var (stream, _, consumerArn) = await NewConsumerAsync(_server, 1);
+        await using var subscription = await SubscribeAsync(_server, consumerArn, "shardId-000000000000", new { Type = "TRIM_HORIZON" });
+        await subscription.NextAsync();
+
+        await _kinesis.OkAsync("DeleteStream", new { StreamName = stream, EnforceConsumerDeletion = true });
+        var messages = await subscription.ToEndAsync();
+        Assert.That(messages[^1].Header(":exception-type"), Is.EqualTo("ResourceNotFoundException"), Encoding.UTF8.GetString(messages[^1].Payload));
+    }
+
+    [Test]
     public async Task SubscribeToShard_delivers_ChildShards_and_completes_when_its_shard_is_split()
     {
         var (stream, _, consumerArn) = await NewConsumerAsync(_server, 1);

@@ -62,7 +62,16 @@ internal static class SubscribeToShard
             var shard = GetShardIterator.FindShard(catalog, stream, req.Body.Str("ShardId")!);
             var start = await StartIndexAsync(ctx, stream, shard, req.Body.Member("StartingPosition")!.Value, ct);
             using var subscription = ctx.Subscriptions.Begin(consumerArn, shard.Index, $"{catalog.Arns.Account}:{stream.Name}:{shard.ShardId}:{consumer.Name}");
-            await StreamAsync(ctx, req, stream, consumer, shard, start, subscription, ct);
+            try
+            {
+                await StreamAsync(ctx, req, stream, consumer, shard, start, subscription, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && req.Http.Response.HasStarted)
+            {
+                // Past the headers an error can only travel as an event; the endpoint still logs it.
+                await WriteExceptionAsync(req.Http.Response.BodyWriter, "InternalFailureException", "Internal Service Failure", ct);
+                throw;
+            }
         });
 
     private static async Task StreamAsync(StreamsContext ctx, AwsRequest req, StreamState stream, ConsumerState consumer, ShardState shard, long start, Subscription subscription, CancellationToken ct)
