@@ -32,6 +32,16 @@ public static class SluiceHost
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
             k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.Port, l => l.UseHttp2PriorKnowledge());
+            if (settings.TlsPort != -1)
+            {
+                // The same app over TLS, HTTP/2 chosen by ALPN: how SDKs reach SubscribeToShard's event stream.
+                var certificate = TlsCertificates.Load(settings);
+                k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.TlsPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(certificate);
+                });
+            }
         });
         return builder;
     }

@@ -10,6 +10,7 @@ using Sluice.Streams.Records;
 using Sluice.Streams.Replicas;
 using Sluice.Streams.Shards;
 using Sluice.Streams.Storage;
+using Sluice.Streams.Subscriptions;
 
 namespace Sluice.Streams;
 
@@ -45,6 +46,7 @@ public static class StreamsService
         Consumers.Register(ctx),
         StreamTags.Remove(ctx),
         SplitShard.Operation(ctx),
+        SubscribeToShard.Operation(ctx),
         StreamEncryption.Start(ctx),
         StreamEncryption.Stop(ctx),
         UpdateShardCount.Operation(ctx),
@@ -72,6 +74,7 @@ public static class StreamsService
             return catalog;
         });
         services.AddSingleton<ShardSignals>();
+        services.AddSingleton<ShardSubscriptions>();
         services.AddSingleton(sp =>
         {
             var log = new RecordLog(
@@ -94,7 +97,8 @@ public static class StreamsService
                 new ShardThroughput(sp.GetRequiredService<SluiceSettings>().ThroughputLimits, time),
                 new PageTokens(secret, time),
                 sp.GetRequiredService<ShardSignals>(),
-                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
+                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time),
+                sp.GetRequiredService<ShardSubscriptions>());
         });
         services.AddHostedService<RetentionWorker>();
         services.AddHostedService<ReplicaNotifications>();

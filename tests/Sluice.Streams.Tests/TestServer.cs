@@ -15,18 +15,25 @@ public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestServer(WebApplication app, SluiceSettings settings, string endpoint)
+    private TestServer(WebApplication app, SluiceSettings settings, string endpoint, string? tlsEndpoint)
     {
         _app = app;
         Settings = settings;
         Endpoint = endpoint;
+        TlsEndpoint = tlsEndpoint;
     }
 
     public SluiceSettings Settings { get; }
 
     public string Endpoint { get; }
 
-    /// <summary>The running host's services, for tests that watch internals (signals, catalog).</summary>
+    /// <summary>The TLS port (HTTP/1.1 and HTTP/2 by ALPN, self-signed certificate), as https://127.0.0.1:port; null when off.</summary>
+    public string? TlsEndpoint { get; }
+
+    /// <summary>The PEM certificate clients trust for <see cref="TlsEndpoint"/>.</summary>
+    public string TlsCaBundle => TlsCertificates.SelfSignedCrtPath(Settings.DataDir);
+
+    /// <summary>The running host's services, for tests that watch internals (signals, catalog) or shorten timings.</summary>
     public IServiceProvider Services => _app.Services;
 
     public static async Task<TestServer> StartAsync(SluiceSettings settings)
@@ -40,8 +47,10 @@ public sealed class TestServer : IAsyncDisposable
         app.MapHealth();
         app.MapSluiceStreams();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, settings, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var address = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
+        var tls = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.Ordinal));
+        return new TestServer(app, settings, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal), tls?.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync()

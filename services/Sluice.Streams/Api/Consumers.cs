@@ -114,6 +114,7 @@ internal static class Consumers
             else consumer.DeletedAtMs ??= now + catalog.Settings.DeleteStreamMs;
             return true;
         }, ct);
+        ctx.Subscriptions.EndConsumer(catalog.Arns.Consumer(stream.Name, consumer.Name, consumer.CreatedMs));
     });
 
     /// <summary>The consumer a request names by ConsumerARN, or by StreamARN and ConsumerName.</summary>

@@ -31,5 +31,6 @@ internal static class MergeShards
 
                 return new ReshardPlan([a, b], [([a, b], UInt128.Min(a.StartHash, b.StartHash), UInt128.Max(a.EndHash, b.EndHash))]);
             }, ct);
+            Resharding.SignalClosed(ctx, stream);
         });
 }

@@ -25,4 +25,8 @@ internal static class Resharding
 
         return shard;
     }
+
+    /// <summary>Wakes the readers at the tips of the stream's closed shards, so push subscribers see the end at once.</summary>
+    public static void SignalClosed(StreamsContext ctx, StreamState stream) =>
+        ctx.Signals.Notify(stream.Id, stream.Shards.Where(s => !s.IsOpen).Select(s => s.Index).ToList());
 }

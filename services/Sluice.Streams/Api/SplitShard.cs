@@ -32,5 +32,6 @@ internal static class SplitShard
 
                 return new ReshardPlan([parent], [([parent], parent.StartHash, key - 1), ([parent], key, parent.EndHash)]);
             }, ct);
+            Resharding.SignalClosed(ctx, stream);
         });
 }

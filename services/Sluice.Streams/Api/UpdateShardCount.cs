@@ -52,6 +52,7 @@ internal static class UpdateShardCount
                         .Select(r => (open.Where(p => p.StartHash <= r.End && p.EndHash >= r.Start).Take(2).ToArray(), r.Start, r.End))
                         .ToList());
                 }, ct);
+                Resharding.SignalClosed(ctx, stream);
             }
 
             w.WriteString("StreamName", stream.Name);
