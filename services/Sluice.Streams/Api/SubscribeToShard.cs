@@ -92,6 +92,16 @@ internal static class SubscribeToShard
         // just before it, or before any record the shard's StartingSequenceNumber (which StartIndexAsync reads as "from 0").
         var continuationIndex = start - 1;
         var continuation = ContinuationAt(shard, continuationIndex);
+        if (continuationIndex >= 0)
+        {
+            // Name the record before the start by its real sequence number (its arrival second is part of it).
+            var previous = await ctx.Store.ReadAsync(stream.Id, shard.Index, continuationIndex, 0, 1, int.MaxValue, ct);
+            if (previous.Count == 1 && previous[0].Index == continuationIndex)
+            {
+                continuation = SequenceNumbers.Format(shard.CreatedSeconds, shard.Index, continuationIndex, previous[0].ArrivalMs / 1000);
+            }
+        }
+
         while (true)
         {
             if (catalog.Find(stream.Name) != stream || consumer.DeletedAtMs is not null)
