@@ -43,6 +43,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         _cancellation = _deadline is null
             ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, _deadline.Token);
+        // A stream with no read pending only learns of a cancellation when its response is disposed, which resets it (RST_STREAM).
+        _cancellation.Token.Register(static c => ((ClientCall<TRequest, TResponse>)c!).AbortResponse(), this);
         ResponseHeadersAsync = StartAsync(request, timeout);
     }
 
@@ -163,13 +165,13 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
 
         lock (_sync)
         {
-            if (_finished)
-            {
-                response.Dispose();
-                throw new RpcException(_status ?? Status.DefaultCancelled);
-            }
+            if (!_finished && !_cancellation.IsCancellationRequested) _response = response;
+        }
 
-            _response = response;
+        if (_response is null)
+        {
+            response.Dispose();
+            throw End(StatusOf(new OperationCanceledException()), null);
         }
 
         var headers = ToMetadata(response.Headers, null);
@@ -284,6 +286,17 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         {
             // Released concurrently: the call is over anyway.
         }
+    }
+
+    private void AbortResponse()
+    {
+        HttpResponseMessage? response;
+        lock (_sync)
+        {
+            response = _response;
+        }
+
+        response?.Dispose();
     }
 
     private void Release()
