@@ -18,6 +18,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CancellationTokenSource? _deadline;
     private CancellationTokenSource? _cancellation;
+    private CancellationToken _cancellationToken;
     private Metadata? _requestHeaders;
     private bool _gzipResponse;
     private bool _messageWritten;
@@ -34,7 +35,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
 
     public override DateTime Deadline { get; } = DateTime.MaxValue;
 
-    public override CancellationToken CancellationToken => _cancellation?.Token ?? _http.RequestAborted;
+    public override CancellationToken CancellationToken => _cancellationToken;
 
     public override Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders(_http.Request.Headers);
 
@@ -95,12 +96,15 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
         // Our own receive limit applies, not Kestrel's request body limit.
         if (_http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
 
-        var deadlinePassed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource? deadlinePassed = null;
+        _cancellationToken = _http.RequestAborted;
         if (timeout is { } t)
         {
+            deadlinePassed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _deadline = new CancellationTokenSource(t);
             _deadline.Token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), deadlinePassed);
             _cancellation = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted, _deadline.Token);
+            _cancellationToken = _cancellation.Token;
         }
 
         Task? handler = null;
@@ -109,7 +113,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
             var (read, message) = await MessageFraming.ReadMessageAsync(request.BodyReader, _method.RequestMarshaller, encoding == GrpcWire.Gzip, _options.MaxReceiveMessageSize, CancellationToken);
             if (!read) throw new RpcException(new Status(StatusCode.Internal, "The request carried no message."));
             handler = invoke(message, this);
-            if (_deadline is not null && await Task.WhenAny(handler, deadlinePassed.Task) != handler)
+            if (deadlinePassed is not null && !handler.IsCompleted && await Task.WhenAny(handler, deadlinePassed.Task) != handler)
             {
                 // The handler overran the deadline: end the call now; its later writes are refused.
                 _ = handler.ContinueWith(static h => _ = h.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
