@@ -74,6 +74,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         var ended = EndedStatus();
         if (ended is { } s)
         {
+            // Ended before any message (trailers-only, or an earlier failure): nothing left to read.
+            Release();
             if (s.StatusCode != StatusCode.OK) throw new RpcException(s, _trailers ?? []);
             return false;
         }
