@@ -48,7 +48,10 @@ public sealed class EchoServer : IAsyncDisposable
 
     public string Address { get; }
 
-    public EchoProbe Probe { get; } = new();
+    public EchoProbe Probe { get; private set; } = new();
+
+    /// <summary>A fresh probe, for tests sharing one server.</summary>
+    public void ResetProbe() => Probe = new EchoProbe();
 
     public static async Task<EchoServer> StartAsync(Action<GrpcServerOptions>? configure = null)
     {

@@ -23,6 +23,9 @@ public sealed class GrpcJsClientToSluiceServerTests
         if (_server is not null) await _server.DisposeAsync();
     }
 
+    [SetUp]
+    public void ResetProbe() => _server.ResetProbe();
+
     [Test]
     public async Task Unary_call_round_trips_text_bytes_and_metadata()
     {
@@ -73,6 +76,17 @@ public sealed class GrpcJsClientToSluiceServerTests
         Assert.That(result.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo((int)StatusCode.DeadlineExceeded));
         var deadline = await _server.Probe.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.That(deadline, Is.Not.EqualTo(DateTime.MaxValue), "grpc-js sent grpc-timeout and the handler saw it");
+    }
+
+    [Test]
+    public async Task Grpc_js_cancel_reaches_the_Sluice_handler()
+    {
+        var result = await GrpcJs.RunClientAsync(_server.Address, "cancel");
+
+        Assert.That(result.GetProperty("first").GetInt32(), Is.EqualTo(0));
+        Assert.That(result.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo((int)StatusCode.Cancelled));
+        var deadline = await _server.Probe.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(deadline, Is.EqualTo(DateTime.MaxValue), "no deadline was sent: the RST_STREAM cancelled the handler");
     }
 
     [Test]

@@ -65,6 +65,19 @@ public sealed class GrpcWireTests
     }
 
     [Test]
+    public void Metadata_keeps_text_values_printable_ASCII_and_binary_values_under_bin_keys()
+    {
+        var metadata = new Metadata { { "X-Mixed-Case", "v" }, { "blob-bin", new byte[] { 1 } } };
+
+        Assert.That(metadata.GetValue("x-mixed-case"), Is.EqualTo("v"));
+        Assert.That(metadata[1].Value, Is.EqualTo("AQ=="));
+        Assert.That(() => metadata.Add("text", "ü"), Throws.ArgumentException);
+        Assert.That(() => metadata.Add("text-bin", "plain"), Throws.ArgumentException);
+        Assert.That(() => metadata.Add("bytes", new byte[] { 1 }), Throws.ArgumentException);
+        Assert.That(() => metadata.Add("bad key", "v"), Throws.ArgumentException);
+    }
+
+    [Test]
     public async Task Unary_response_is_one_framed_message_with_grpc_status_in_the_trailers()
     {
         using var response = await SendAsync(EchoMethods.Say, EchoMethods.Request("wire"));

@@ -20,6 +20,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
     private CancellationTokenSource? _cancellation;
     private CancellationToken _cancellationToken;
     private Metadata? _requestHeaders;
+    private Metadata? _responseTrailers;
     private bool _gzipResponse;
     private bool _messageWritten;
     private bool _completed;
@@ -39,7 +40,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
 
     public override Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders(_http.Request.Headers);
 
-    public override Metadata ResponseTrailers { get; } = [];
+    public override Metadata ResponseTrailers => _responseTrailers ??= [];
 
     public override string Peer => FormatPeer(_http.Connection.RemoteIpAddress, _http.Connection.RemotePort);
 
@@ -200,15 +201,19 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
                 var headers = response.Headers;
                 headers[GrpcWire.Status] = ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture);
                 if (status.Detail.Length > 0) headers[GrpcWire.Message] = GrpcWire.EncodeMessage(status.Detail);
-                AppendTo(headers, ResponseTrailers);
-                if (trailers is not null) AppendTo(headers, trailers);
+                if (_responseTrailers is not null) AppendTo(headers, _responseTrailers);
+                if (trailers is not null && !ReferenceEquals(trailers, _responseTrailers)) AppendTo(headers, trailers);
                 return;
             }
 
             response.AppendTrailer(GrpcWire.Status, ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture));
             if (status.Detail.Length > 0) response.AppendTrailer(GrpcWire.Message, GrpcWire.EncodeMessage(status.Detail));
-            foreach (var entry in ResponseTrailers) response.AppendTrailer(entry.Key, entry.Value);
-            if (trailers is not null && !ReferenceEquals(trailers, ResponseTrailers))
+            if (_responseTrailers is not null)
+            {
+                foreach (var entry in _responseTrailers) response.AppendTrailer(entry.Key, entry.Value);
+            }
+
+            if (trailers is not null && !ReferenceEquals(trailers, _responseTrailers))
             {
                 foreach (var entry in trailers) response.AppendTrailer(entry.Key, entry.Value);
             }
