@@ -118,6 +118,26 @@ public sealed class GrpcWireTests
     }
 
     [Test]
+    public async Task Server_ends_the_call_at_its_deadline_even_when_the_handler_ignores_cancellation()
+    {
+        _server.ResetProbe();
+        try
+        {
+            // The handler waits on a gate the test opens only afterwards: the status must come from the server's timer.
+            using var response = await SendAsync(EchoMethods.Say, EchoMethods.Request("ignore-deadline"), ("grpc-timeout", "200m"));
+            await response.Content.ReadAsByteArrayAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+            var status = response.Headers.TryGetValues("grpc-status", out var h) ? h : response.TrailingHeaders.GetValues("grpc-status");
+            Assert.That(status, Is.EqualTo(new[] { "4" }));
+            Assert.That(_server.Probe.Gate.Task.IsCompleted, Is.False);
+        }
+        finally
+        {
+            _server.Probe.Gate.TrySetResult();
+        }
+    }
+
+    [Test]
     public async Task Application_grpc_proto_content_type_is_accepted()
     {
         using var response = await SendAsync(EchoMethods.Say, EchoMethods.Request("proto"), contentType: "application/grpc+proto");
