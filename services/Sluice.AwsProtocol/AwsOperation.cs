@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Sluice.AwsProtocol.Cbor;
 using Sluice.AwsProtocol.Validation;
 
 namespace Sluice.AwsProtocol;
@@ -40,10 +41,13 @@ public sealed class AwsRequest(HttpContext http, JsonElement body, string reques
     public bool IsCbor => ContentType == AwsJsonEndpoint.CborContentType;
 }
 
-/// <summary>An AWS JSON 1.1 service: the target prefix (e.g. Kinesis_20131202) and its operations.</summary>
-public sealed class AwsJsonService(string targetPrefix, IEnumerable<AwsOperation> operations)
+/// <summary>An AWS JSON 1.1 service: the target prefix (e.g. Kinesis_20131202), its operations and its CBOR output types.</summary>
+public sealed class AwsJsonService(string targetPrefix, IEnumerable<AwsOperation> operations, CborOutputTypes? cborOutput = null)
 {
     public string TargetPrefix { get; } = targetPrefix;
 
     public IReadOnlyDictionary<string, AwsOperation> Operations { get; } = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
+
+    /// <summary>Which output members are blobs and timestamps when answering over CBOR.</summary>
+    public CborOutputTypes CborOutput { get; } = cborOutput ?? CborOutputTypes.None;
 }

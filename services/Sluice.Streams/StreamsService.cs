@@ -96,7 +96,7 @@ public static class StreamsService
                 new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
         });
         services.AddHostedService<RetentionWorker>();
-        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));
+        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>()), new Sluice.AwsProtocol.Cbor.CborOutputTypes(["Data"], timestampSuffix: "Timestamp")));
         return services;
     }
 
