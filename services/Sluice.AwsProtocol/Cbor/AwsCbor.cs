@@ -160,7 +160,7 @@ public static class AwsCbor
                 json.WriteBase64StringValue(reader.ReadString(major, Scratch()));
                 break;
             case CborMajorType.TextString:
-                json.WriteStringValue(reader.ReadString(major, Scratch()));
+                json.WriteStringValue(ValidUtf8(reader.ReadString(major, Scratch())));
                 break;
             case CborMajorType.Array:
             {
@@ -229,7 +229,7 @@ public static class AwsCbor
     private static void WriteJsonMember(ref CborReader reader, Shape? shape, Utf8JsonWriter json, int depth)
     {
         if (reader.PeekMajorType() != CborMajorType.TextString) throw new CborFormatException("Map keys must be text strings.");
-        var name = reader.ReadString(CborMajorType.TextString, Scratch());
+        var name = ValidUtf8(reader.ReadString(CborMajorType.TextString, Scratch()));
         Shape? member = null;
         if (shape is StructureShape structure)
         {
@@ -250,6 +250,10 @@ public static class AwsCbor
         json.WritePropertyName(name);
         WriteJsonValue(ref reader, member, json, depth + 1);
     }
+
+    /// <summary>JSON text must be UTF-8, as the JSON path's parser demands; the writer would pass bad bytes through.</summary>
+    private static ReadOnlySpan<byte> ValidUtf8(ReadOnlySpan<byte> text) =>
+        System.Text.Unicode.Utf8.IsValid(text) ? text : throw new CborFormatException("CBOR text is not valid UTF-8.");
 
     private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string name)
     {

@@ -193,7 +193,13 @@ public ref struct CborReader(ReadOnlySpan<byte> data)
                     break;
                 }
 
-                while (!TryReadBreak()) Take(ReadLength(major, out _));
+                while (!TryReadBreak())
+                {
+                    var chunk = ReadLength(major, out var nested);
+                    if (nested) throw new CborFormatException("An indefinite-length string cannot hold another indefinite-length chunk.");
+                    Take(chunk);
+                }
+
                 break;
             case CborMajorType.Array or CborMajorType.Map:
                 var count = ReadHead(major, out var open);
