@@ -174,7 +174,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
             try
             {
                 InputValidator.Validate(body, operation.Input);
-                var request = new AwsRequest(http, body, requestId) { ContentType = contentType };
+                var request = new AwsRequest(http, body, requestId) { ContentType = contentType, CborOutput = service.CborOutput };
                 if (operation.Streaming is { } streaming)
                 {
                     await streaming(request, http.RequestAborted);

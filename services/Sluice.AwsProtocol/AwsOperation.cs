@@ -39,6 +39,9 @@ public sealed class AwsRequest(HttpContext http, JsonElement body, string reques
 
     /// <summary>True when the request came as CBOR (application/x-amz-cbor-1.1).</summary>
     public bool IsCbor => ContentType == AwsJsonEndpoint.CborContentType;
+
+    /// <summary>The service's blob and timestamp members, for writing CBOR payloads (<see cref="AwsCbor.FromJson"/>).</summary>
+    public CborOutputTypes CborOutput { get; init; } = CborOutputTypes.None;
 }
 
 /// <summary>An AWS JSON 1.1 service: the target prefix (e.g. Kinesis_20131202), its operations and its CBOR output types.</summary>
