@@ -221,13 +221,13 @@ public class CborCodecTests
     [Test]
     public void FromJson_writes_blobs_as_byte_strings_and_timestamps_as_tag_1_milliseconds()
     {
-        var types = new CborOutputTypes(["Data"], ["Created"], "Timestamp");
-        var json = """{"Records":[{"Data":"AAH/","ApproximateArrivalTimestamp":1700000000.123,"SequenceNumber":"49"}],"Created":1.7E9,"Name":"a\"b","Data2":"AAH/","Big":18446744073709551615,"F":1.5,"N":null,"B":[true,false]}"""u8;
+        var types = new CborOutputTypes(["Data"], ["Created", "Stamps"], "Timestamp");
+        var json = """{"Records":[{"Data":"AAH/","ApproximateArrivalTimestamp":1700000000.123,"SequenceNumber":"49"}],"Stamps":[1.5,2],"Created":1.7E9,"Name":"a\"b","Data2":"AAH/","Big":18446744073709551615,"F":1.5,"N":null,"B":[true,false]}"""u8;
 
         var cbor = AwsCbor.FromJson(json, types);
 
         AssertSameValue(CborNeutral.ToJson(cbor),
-            """{"Records":[{"Data":{"$bytes":"0001ff"},"ApproximateArrivalTimestamp":{"$tag":1,"value":1700000000123},"SequenceNumber":"49"}],"Created":{"$tag":1,"value":1700000000000},"Name":"a\"b","Data2":"AAH/","Big":18446744073709551615,"F":1.5,"N":null,"B":[true,false]}""",
+            """{"Records":[{"Data":{"$bytes":"0001ff"},"ApproximateArrivalTimestamp":{"$tag":1,"value":1700000000123},"SequenceNumber":"49"}],"Stamps":[{"$tag":1,"value":1500},{"$tag":1,"value":2000}],"Created":{"$tag":1,"value":1700000000000},"Name":"a\"b","Data2":"AAH/","Big":18446744073709551615,"F":1.5,"N":null,"B":[true,false]}""",
             Convert.ToHexString(cbor));
     }
 

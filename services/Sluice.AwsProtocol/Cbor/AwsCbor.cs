@@ -15,6 +15,8 @@ public static class AwsCbor
     /// <summary>The CBOR tag AWS puts before a timestamp; its number counts milliseconds, not RFC 8949's seconds.</summary>
     public const ulong TimestampTag = 1;
 
+    private const int ScratchKeepBytes = 64 * 1024;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
@@ -38,12 +40,17 @@ public static class AwsCbor
         }
         catch (ArgumentException)
         {
-            // Utf8JsonWriter refuses invalid UTF-8 and non-finite numbers.
+            // Utf8JsonWriter's own refusals (e.g. a value too large for it).
             return false;
         }
         catch (InvalidOperationException)
         {
             return false;
+        }
+        finally
+        {
+            // Indefinite strings are joined in a per-thread buffer; one huge request should not pin its size.
+            if (t_scratch is { Capacity: > ScratchKeepBytes }) t_scratch = null;
         }
     }
 
@@ -103,6 +110,8 @@ public static class AwsCbor
                     break;
             }
         }
+
+        if (t_scratch is { Capacity: > ScratchKeepBytes }) t_scratch = null;
     }
 
     /// <summary>The same as <see cref="WriteFromJson"/>, into a new array (for event-stream payloads).</summary>
