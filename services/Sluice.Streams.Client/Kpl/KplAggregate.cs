@@ -51,10 +51,17 @@ public static class KplAggregate
         UInt128 endingHashKey,
         List<KplUserRecord> output)
     {
+        // Most records are not aggregates: they pass through without allocating the tables.
+        if (!HasValidFrame(data.Span))
+        {
+            output.Add(new KplUserRecord(data, partitionKey, explicitHashKey, 0, false));
+            return;
+        }
+
         var partitionKeys = new List<string>();
         var explicitHashKeys = new List<string>();
         var records = new List<AggregatedEntry>();
-        if (!HasValidFrame(data.Span) || !AggregatedRecordProto.TryParse(data[Magic.Length..^DigestLength], partitionKeys, explicitHashKeys, records))
+        if (!AggregatedRecordProto.TryParse(data[Magic.Length..^DigestLength], partitionKeys, explicitHashKeys, records))
         {
             output.Add(new KplUserRecord(data, partitionKey, explicitHashKey, 0, false));
             return;
