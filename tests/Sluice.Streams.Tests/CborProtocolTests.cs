@@ -397,13 +397,13 @@ internal static class CborNeutral
                 json.WriteStringValue(Encoding.UTF8.GetString(reader.ReadString(major, new ArrayBufferWriter<byte>())));
                 break;
             case CborMajorType.Array:
-            {
-                var count = reader.ReadHead(major, out var indefinite);
-                json.WriteStartArray();
-                for (var i = 0UL; indefinite ? !reader.TryReadBreak() : i < count; i++) Write(ref reader, json);
-                json.WriteEndArray();
-                break;
-            }
+                {
+                    var count = reader.ReadHead(major, out var indefinite);
+                    json.WriteStartArray();
+                    for (var i = 0UL; indefinite ? !reader.TryReadBreak() : i < count; i++) Write(ref reader, json);
+                    json.WriteEndArray();
+                    break;
+                }
 
             case CborMajorType.Map:
                 WriteMap(ref reader, json);

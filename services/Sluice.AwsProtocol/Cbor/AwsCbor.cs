@@ -141,29 +141,29 @@ public static class AwsCbor
         switch (major)
         {
             case CborMajorType.UnsignedInteger:
-            {
-                var value = reader.ReadHead(major, out _);
-                if (shape is TimestampShape) json.WriteNumberValue(value / 1000m);
-                else json.WriteNumberValue(value);
-                break;
-            }
-
-            case CborMajorType.NegativeInteger:
-            {
-                var argument = reader.ReadHead(major, out _);
-                if (argument <= long.MaxValue)
                 {
-                    var value = -1 - (long)argument;
+                    var value = reader.ReadHead(major, out _);
                     if (shape is TimestampShape) json.WriteNumberValue(value / 1000m);
                     else json.WriteNumberValue(value);
-                }
-                else
-                {
-                    json.WriteRawValue((-1 - (Int128)argument).ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                    break;
                 }
 
-                break;
-            }
+            case CborMajorType.NegativeInteger:
+                {
+                    var argument = reader.ReadHead(major, out _);
+                    if (argument <= long.MaxValue)
+                    {
+                        var value = -1 - (long)argument;
+                        if (shape is TimestampShape) json.WriteNumberValue(value / 1000m);
+                        else json.WriteNumberValue(value);
+                    }
+                    else
+                    {
+                        json.WriteRawValue((-1 - (Int128)argument).ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+                    }
+
+                    break;
+                }
 
             case CborMajorType.ByteString:
                 json.WriteBase64StringValue(reader.ReadString(major, Scratch()));
@@ -172,39 +172,39 @@ public static class AwsCbor
                 json.WriteStringValue(ValidUtf8(reader.ReadString(major, Scratch())));
                 break;
             case CborMajorType.Array:
-            {
-                var count = reader.ReadHead(major, out var indefinite);
-                var member = (shape as ListShape)?.Member;
-                json.WriteStartArray();
-                if (indefinite)
                 {
-                    while (!reader.TryReadBreak()) WriteJsonValue(ref reader, member, json, depth + 1);
-                }
-                else
-                {
-                    for (var i = 0UL; i < count; i++) WriteJsonValue(ref reader, member, json, depth + 1);
-                }
+                    var count = reader.ReadHead(major, out var indefinite);
+                    var member = (shape as ListShape)?.Member;
+                    json.WriteStartArray();
+                    if (indefinite)
+                    {
+                        while (!reader.TryReadBreak()) WriteJsonValue(ref reader, member, json, depth + 1);
+                    }
+                    else
+                    {
+                        for (var i = 0UL; i < count; i++) WriteJsonValue(ref reader, member, json, depth + 1);
+                    }
 
-                json.WriteEndArray();
-                break;
-            }
+                    json.WriteEndArray();
+                    break;
+                }
 
             case CborMajorType.Map:
-            {
-                var count = reader.ReadHead(major, out var indefinite);
-                json.WriteStartObject();
-                if (indefinite)
                 {
-                    while (!reader.TryReadBreak()) WriteJsonMember(ref reader, shape, json, depth);
-                }
-                else
-                {
-                    for (var i = 0UL; i < count; i++) WriteJsonMember(ref reader, shape, json, depth);
-                }
+                    var count = reader.ReadHead(major, out var indefinite);
+                    json.WriteStartObject();
+                    if (indefinite)
+                    {
+                        while (!reader.TryReadBreak()) WriteJsonMember(ref reader, shape, json, depth);
+                    }
+                    else
+                    {
+                        for (var i = 0UL; i < count; i++) WriteJsonMember(ref reader, shape, json, depth);
+                    }
 
-                json.WriteEndObject();
-                break;
-            }
+                    json.WriteEndObject();
+                    break;
+                }
 
             case CborMajorType.Tag:
                 // Tag 1 marks a timestamp (in milliseconds, the AWS way); the shape already says so. Others are transparent.
