@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.AwsProtocol.Cbor;
 using Sluice.AwsProtocol.Validation;
 
 namespace Sluice.AwsProtocol;
@@ -24,11 +25,14 @@ public sealed class AwsProtocolOptions
 /// <summary>
 /// The single POST / entry point for every AWS JSON service: X-Amz-Target dispatch, the request-handling
 /// order AWS follows (method, content type, body, target, signature, types, constraints), request ids and error bodies.
+/// A CBOR request (application/x-amz-cbor-1.1) is translated to the same JSON, and the answer back to CBOR.
 /// </summary>
 public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsProtocolOptions options, ILogger<AwsJsonEndpoint> logger)
 {
     public const string JsonContentType = "application/x-amz-json-1.1";
-    private const string PlainJsonContentType = "application/json";
+    /// <summary>Plain JSON, which AWS answers with a Coral envelope, and the content type of JSON event-stream payloads.</summary>
+    public const string PlainJson = "application/json";
+    private const string PlainJsonContentType = PlainJson;
     public const string CborContentType = "application/x-amz-cbor-1.1";
 
     private readonly Dictionary<string, AwsJsonService> _services = services.ToDictionary(s => s.TargetPrefix, StringComparer.Ordinal);
@@ -40,6 +44,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
         var requestId = Guid.NewGuid().ToString();
 
         var (buffer, length) = await ReadBodyAsync(request, http.RequestAborted);
+        OutputBuffer? translated = null;
         try
         {
             if (buffer is null)
@@ -59,7 +64,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
             }
 
             var contentType = MediaType(request.ContentType);
-            var contentValid = contentType is JsonContentType or PlainJsonContentType;
+            var contentValid = contentType is JsonContentType or PlainJsonContentType or CborContentType;
             var target = request.Headers["X-Amz-Target"].ToString();
             var dot = target.IndexOf('.', StringComparison.Ordinal);
             var prefix = dot < 0 ? target : target[..dot];
@@ -100,7 +105,19 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
             JsonDocument? document = null;
             try
             {
-                document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                if (contentType == CborContentType)
+                {
+                    // The handlers read JSON; the translation follows the input shape so blobs and timestamps come out right.
+                    translated = OutputBuffer.Rent();
+                    if (AwsCbor.TryToJson(buffer.AsSpan(0, length), operation?.Input, translated.Writer))
+                    {
+                        document = JsonDocument.Parse(translated.Buffer.WrittenMemory);
+                    }
+                }
+                else
+                {
+                    document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                }
             }
             catch (JsonException)
             {
@@ -141,16 +158,17 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
                     return;
                 }
 
-                await InvokeAsync(http, operation, document.RootElement, requestId, contentType);
+                await InvokeAsync(http, service!, operation, document.RootElement, requestId, contentType);
             }
         }
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            if (translated is not null) OutputBuffer.Return(translated);
         }
     }
 
-    private async Task InvokeAsync(HttpContext http, AwsOperation operation, JsonElement body, string requestId, string contentType)
+    private async Task InvokeAsync(HttpContext http, AwsJsonService service, AwsOperation operation, JsonElement body, string requestId, string contentType)
     {
         var output = OutputBuffer.Rent();
         try
@@ -158,7 +176,7 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
             try
             {
                 InputValidator.Validate(body, operation.Input);
-                var request = new AwsRequest(http, body, requestId) { ContentType = contentType };
+                var request = new AwsRequest(http, body, requestId) { ContentType = contentType, CborOutput = service.CborOutput };
                 if (operation.Streaming is { } streaming)
                 {
                     await streaming(request, http.RequestAborted);
@@ -177,6 +195,12 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
                 if (wroteNothing)
                 {
                     response.ContentLength = 0;
+                    return;
+                }
+
+                if (contentType == CborContentType)
+                {
+                    await WriteCborAsync(response, output.Buffer.WrittenSpan, service.CborOutput, http.RequestAborted);
                     return;
                 }
 
@@ -309,12 +333,54 @@ public sealed class AwsJsonEndpoint(IEnumerable<AwsJsonService> services, AwsPro
         return false;
     }
 
-    /// <summary>Writes `{"__type":..,"message":..}` with the given status; the message is left out when null.</summary>
+    private static Task WriteCborAsync(HttpResponse response, ReadOnlySpan<byte> json, CborOutputTypes types, CancellationToken ct)
+    {
+        var cbor = OutputBuffer.Rent();
+        try
+        {
+            AwsCbor.WriteFromJson(json, types, cbor.Buffer);
+        }
+        catch
+        {
+            OutputBuffer.Return(cbor);
+            throw;
+        }
+
+        return SendAsync(response, cbor, ct);
+
+        static async Task SendAsync(HttpResponse response, OutputBuffer cbor, CancellationToken ct)
+        {
+            try
+            {
+                response.ContentLength = cbor.Buffer.WrittenCount;
+                await response.Body.WriteAsync(cbor.Buffer.WrittenMemory, ct);
+            }
+            finally
+            {
+                OutputBuffer.Return(cbor);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes `{"__type":..,"message":..}` with the given status, as JSON or, for the CBOR content type, as a CBOR map;
+    /// the message is left out when null.
+    /// </summary>
     public static async Task WriteErrorAsync(HttpResponse response, string contentType, int status, string type, string? message)
     {
         var output = OutputBuffer.Rent();
         try
         {
+            if (contentType == CborContentType)
+            {
+                AwsCbor.WriteError(output.Buffer, type, message);
+                response.StatusCode = status;
+                response.ContentType = contentType;
+                response.ContentLength = output.Buffer.WrittenCount;
+                await response.Body.WriteAsync(output.Buffer.WrittenMemory);
+                return;
+            }
+
             var w = output.Writer;
             w.WriteStartObject();
             w.WriteString("__type", type);

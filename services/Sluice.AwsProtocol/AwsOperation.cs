@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Sluice.AwsProtocol.Cbor;
 using Sluice.AwsProtocol.Validation;
 
 namespace Sluice.AwsProtocol;
@@ -38,12 +39,18 @@ public sealed class AwsRequest(HttpContext http, JsonElement body, string reques
 
     /// <summary>True when the request came as CBOR (application/x-amz-cbor-1.1).</summary>
     public bool IsCbor => ContentType == AwsJsonEndpoint.CborContentType;
+
+    /// <summary>The service's blob and timestamp members, for writing CBOR payloads (<see cref="AwsCbor.FromJson"/>).</summary>
+    public CborOutputTypes CborOutput { get; init; } = CborOutputTypes.None;
 }
 
-/// <summary>An AWS JSON 1.1 service: the target prefix (e.g. Kinesis_20131202) and its operations.</summary>
-public sealed class AwsJsonService(string targetPrefix, IEnumerable<AwsOperation> operations)
+/// <summary>An AWS JSON 1.1 service: the target prefix (e.g. Kinesis_20131202), its operations and its CBOR output types.</summary>
+public sealed class AwsJsonService(string targetPrefix, IEnumerable<AwsOperation> operations, CborOutputTypes? cborOutput = null)
 {
     public string TargetPrefix { get; } = targetPrefix;
 
     public IReadOnlyDictionary<string, AwsOperation> Operations { get; } = operations.ToDictionary(o => o.Name, StringComparer.Ordinal);
+
+    /// <summary>Which output members are blobs and timestamps when answering over CBOR.</summary>
+    public CborOutputTypes CborOutput { get; } = cborOutput ?? CborOutputTypes.None;
 }

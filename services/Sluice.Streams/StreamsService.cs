@@ -102,7 +102,7 @@ public static class StreamsService
         });
         services.AddHostedService<RetentionWorker>();
         services.AddHostedService<ReplicaNotifications>();
-        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));
+        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>()), new Sluice.AwsProtocol.Cbor.CborOutputTypes(["Data"], timestampSuffix: "Timestamp")));
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Sluice.AwsProtocol;
+using Sluice.AwsProtocol.Cbor;
 using Sluice.AwsProtocol.EventStream;
 using Sluice.AwsProtocol.Validation;
 using Sluice.Streams.Catalog;
@@ -24,20 +25,16 @@ internal static class SubscribeToShard
     // Two seconds of a shard's fan-out quota per event keeps frames far below the 24 MiB event-stream limit.
     private const int MaxEventBytes = 4 * 1024 * 1024;
 
-    private const string PayloadContentType = "application/json";
+    private static readonly EventStreamHeader[] InitialResponseJson = EventHeaders("initial-response", AwsJsonEndpoint.PlainJson);
+    private static readonly EventStreamHeader[] InitialResponseCbor = EventHeaders("initial-response", AwsJsonEndpoint.CborContentType);
+    private static readonly EventStreamHeader[] ShardEventJson = EventHeaders("SubscribeToShardEvent", AwsJsonEndpoint.PlainJson);
+    private static readonly EventStreamHeader[] ShardEventCbor = EventHeaders("SubscribeToShardEvent", AwsJsonEndpoint.CborContentType);
 
-    private static readonly EventStreamHeader[] InitialResponse =
+    private static EventStreamHeader[] EventHeaders(string eventType, string contentType) =>
     [
         EventStreamHeader.String(":message-type", "event"),
-        EventStreamHeader.String(":event-type", "initial-response"),
-        EventStreamHeader.String(":content-type", PayloadContentType),
-    ];
-
-    private static readonly EventStreamHeader[] ShardEvent =
-    [
-        EventStreamHeader.String(":message-type", "event"),
-        EventStreamHeader.String(":event-type", "SubscribeToShardEvent"),
-        EventStreamHeader.String(":content-type", PayloadContentType),
+        EventStreamHeader.String(":event-type", eventType),
+        EventStreamHeader.String(":content-type", contentType),
     ];
 
     public static AwsOperation Operation(StreamsContext ctx) => new("SubscribeToShard",
@@ -69,7 +66,7 @@ internal static class SubscribeToShard
             catch (Exception e) when (e is not OperationCanceledException && req.Http.Response.HasStarted)
             {
                 // Past the headers an error can only travel as an event; the endpoint still logs it.
-                await WriteExceptionAsync(req.Http.Response.BodyWriter, "InternalFailureException", "Internal Service Failure", ct);
+                await WriteExceptionAsync(req.Http.Response.BodyWriter, req, "InternalFailureException", "Internal Service Failure", ct);
                 throw;
             }
         });
@@ -81,7 +78,7 @@ internal static class SubscribeToShard
         response.StatusCode = 200;
         response.ContentType = EventStreamWriter.ContentType;
         var output = response.BodyWriter;
-        WriteEvent(output, InitialResponse, "{}"u8, req.IsCbor);
+        WriteEvent(output, req.IsCbor ? InitialResponseCbor : InitialResponseJson, "{}"u8, req);
         await output.FlushAsync(ct);
 
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(ct, subscription.Ended);
@@ -158,7 +155,7 @@ internal static class SubscribeToShard
             if (read.AtEnd) ShardOutput.WriteChildren(json, stream, shard);
             json.WriteEndObject();
             json.Flush();
-            WriteEvent(output, ShardEvent, payload.WrittenSpan, req.IsCbor);
+            WriteEvent(output, req.IsCbor ? ShardEventCbor : ShardEventJson, payload.WrittenSpan, req);
             await output.FlushAsync(ct);
             if (read.AtEnd) return;
         }
@@ -166,33 +163,29 @@ internal static class SubscribeToShard
         switch (subscription.Reason)
         {
             case SubscriptionEnd.TakenOver:
-                await WriteExceptionAsync(output, "ResourceInUseException", "Another subscription to this shard by the same consumer took over.", ct);
+                await WriteExceptionAsync(output, req, "ResourceInUseException", "Another subscription to this shard by the same consumer took over.", ct);
                 break;
             case SubscriptionEnd.ConsumerGone:
-                await WriteExceptionAsync(output, "ResourceNotFoundException", $"Consumer {consumer.Name} under stream {stream.Name} under account {catalog.Arns.Account} not found.", ct);
+                await WriteExceptionAsync(output, req, "ResourceNotFoundException", $"Consumer {consumer.Name} under stream {stream.Name} under account {catalog.Arns.Account} not found.", ct);
                 break;
         }
     }
 
-    /// <summary>
-    /// Frames one event. Payloads are JSON; when the request came as CBOR they still are, until the CBOR transcoder
-    /// exists — then this is the one place that converts <paramref name="json"/> and names the CBOR content type.
-    /// </summary>
-    private static void WriteEvent(PipeWriter output, EventStreamHeader[] headers, ReadOnlySpan<byte> json, bool cbor)
+    /// <summary>Frames one event; its payload is written as JSON and sent as CBOR when the request came as CBOR.</summary>
+    private static void WriteEvent(PipeWriter output, EventStreamHeader[] headers, ReadOnlySpan<byte> json, AwsRequest req)
     {
-        _ = cbor;
-        EventStreamWriter.Write(output, headers, json);
+        EventStreamWriter.Write(output, headers, req.IsCbor ? AwsCbor.FromJson(json, req.CborOutput) : json);
     }
 
-    private static async Task WriteExceptionAsync(PipeWriter output, string type, string message, CancellationToken ct)
+    private static async Task WriteExceptionAsync(PipeWriter output, AwsRequest req, string type, string message, CancellationToken ct)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["message"] = message });
         EventStreamWriter.Write(output,
         [
             EventStreamHeader.String(":message-type", "exception"),
             EventStreamHeader.String(":exception-type", type),
-            EventStreamHeader.String(":content-type", PayloadContentType),
-        ], payload);
+            EventStreamHeader.String(":content-type", req.IsCbor ? AwsJsonEndpoint.CborContentType : AwsJsonEndpoint.PlainJson),
+        ], req.IsCbor ? AwsCbor.FromJson(payload, req.CborOutput) : payload);
         await output.FlushAsync(ct);
     }
 
