@@ -65,6 +65,42 @@ public class SubscribeToShardTests(string storage)
     }
 
     [Test]
+    public async Task SubscribeToShard_over_CBOR_sends_CBOR_event_payloads_with_byte_string_data()
+    {
+        var (stream, _, consumerArn) = await NewConsumerAsync(_server, 1);
+        var sequence = await PutAsync(_kinesis, stream, "cbor-record");
+        using var client = TlsClient(_server);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { ConsumerARN = consumerArn, ShardId = "shardId-000000000000", StartingPosition = new { Type = "TRIM_HORIZON" } });
+        request.Content = new ByteArrayContent(Sluice.AwsProtocol.Cbor.AwsCbor.FromJson(body, Sluice.AwsProtocol.Cbor.CborOutputTypes.None));
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/x-amz-cbor-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "Kinesis_20131202.SubscribeToShard");
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", "20240101T000000Z");
+        request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=akid/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + new string('a', 64));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var reader = new EventStreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var initial = await reader.ReadAsync(timeout.Token);
+        Assert.That(initial!.Header(":event-type"), Is.EqualTo("initial-response"));
+        Assert.That(initial.Header(":content-type"), Is.EqualTo("application/x-amz-cbor-1.1"));
+
+        var shardEvent = await reader.ReadAsync(timeout.Token);
+        Assert.That(shardEvent!.Header(":event-type"), Is.EqualTo("SubscribeToShardEvent"));
+        Assert.That(shardEvent.Header(":content-type"), Is.EqualTo("application/x-amz-cbor-1.1"));
+        Assert.That(shardEvent.Payload[0], Is.EqualTo(0xbf), "an indefinite-length CBOR map, not JSON text");
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(output))
+        {
+            Assert.That(Sluice.AwsProtocol.Cbor.AwsCbor.TryToJson(shardEvent.Payload, null, json), Is.True);
+        }
+
+        var record = JsonNode.Parse(output.WrittenSpan)!["Records"]![0]!;
+        Assert.That((string?)record["SequenceNumber"], Is.EqualTo(sequence));
+        Assert.That(Encoding.UTF8.GetString(Convert.FromBase64String((string)record["Data"]!)), Is.EqualTo("cbor-record"));
+    }
+
+    [Test]
     public async Task SubscribeToShard_from_LATEST_sends_empty_events_then_pushes_records_put_while_subscribed()
     {
         var (stream, _, consumerArn) = await NewConsumerAsync(_server, 1);
