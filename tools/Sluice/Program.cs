@@ -35,6 +35,13 @@ await app.StartAsync();
 
 var endpoint = $"http://{settings.Host}:{settings.Port}";
 Console.WriteLine($"Sluice is up on {endpoint} (storage: {settings.Storage}{(settings.Storage == StorageKind.Sqlite ? " in " + Path.GetFullPath(settings.DataDir) : "")})");
+if (settings.TlsPort != -1)
+{
+    var certificate = settings.TlsCertificate ?? TlsCertificates.SelfSignedCrtPath(settings.DataDir);
+    Console.WriteLine($"  TLS (HTTP/1.1 + HTTP/2, for SubscribeToShard): https://{settings.Host}:{settings.TlsPort}  certificate: {certificate}");
+}
+
+if (app.GrpcAddress() is { } grpc) Console.WriteLine($"  gRPC data plane (HTTP/2): {grpc}");
 Console.WriteLine($"  try: aws --endpoint-url {endpoint} kinesis create-stream --stream-name demo --shard-count 2");
 Console.WriteLine("  Ctrl-C stops it.");
 await app.WaitForShutdownAsync();
