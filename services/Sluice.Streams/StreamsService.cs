@@ -6,6 +6,7 @@ using Sluice.AwsProtocol;
 using Sluice.Hosting;
 using Sluice.Streams.Api;
 using Sluice.Streams.Catalog;
+using Sluice.Streams.Leases;
 using Sluice.Streams.Records;
 using Sluice.Streams.Shards;
 using Sluice.Streams.Storage;
@@ -64,6 +65,13 @@ public static class StreamsService
             store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
             return store;
         });
+        services.AddSingleton<ILeaseStore>(sp =>
+        {
+            var settings = sp.GetRequiredService<SluiceSettings>();
+            ILeaseStore leases = settings.Storage == StorageKind.Postgres ? new PostgresLeaseStore(settings.Postgres!) : new SqliteLeaseStore(settings.DataDir);
+            leases.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return leases;
+        });
         services.AddSingleton(sp =>
         {
             var catalog = ActivatorUtilities.CreateInstance<StreamCatalog>(sp);
@@ -93,7 +101,9 @@ public static class StreamsService
                 new ShardThroughput(sp.GetRequiredService<SluiceSettings>().ThroughputLimits, time),
                 new PageTokens(secret, time),
                 sp.GetRequiredService<ShardSignals>(),
-                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time));
+                new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time),
+                sp.GetRequiredService<ILeaseStore>(),
+                new LeaseTaker(sp.GetRequiredService<ILeaseStore>(), time));
         });
         services.AddHostedService<RetentionWorker>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));

@@ -1,4 +1,5 @@
 using Sluice.Streams.Catalog;
+using Sluice.Streams.Leases;
 using Sluice.Streams.Records;
 using Sluice.Streams.Shards;
 using Sluice.Streams.Storage;
@@ -6,4 +7,4 @@ using Sluice.Streams.Storage;
 namespace Sluice.Streams.Api;
 
 /// <summary>What the operation handlers work with.</summary>
-public sealed record StreamsContext(StreamCatalog Catalog, RecordLog Log, IStreamStore Store, ShardIterators Iterators, ShardThroughput Throughput, PageTokens Tokens, ShardSignals Signals, ShardTail Tail);
+public sealed record StreamsContext(StreamCatalog Catalog, RecordLog Log, IStreamStore Store, ShardIterators Iterators, ShardThroughput Throughput, PageTokens Tokens, ShardSignals Signals, ShardTail Tail, ILeaseStore LeaseStore, LeaseTaker Leases);
