@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sluice.AwsProtocol;
+using Sluice.Grpc;
 using Sluice.Hosting;
 using Sluice.Streams.Api;
 using Sluice.Streams.Catalog;
@@ -106,6 +107,7 @@ public static class StreamsService
                 new LeaseTaker(sp.GetRequiredService<ILeaseStore>(), time));
         });
         services.AddHostedService<RetentionWorker>();
+        services.AddSluiceGrpc();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>())));
         return services;
     }
@@ -114,6 +116,7 @@ public static class StreamsService
     {
         var settings = app.ServiceProvider.GetRequiredService<SluiceSettings>();
         app.ServiceProvider.GetRequiredService<AwsProtocolOptions>().RequireSignature = settings.RequireSignature;
+        Grpc.StreamsGrpc.MapStreamsGrpc(app, app.ServiceProvider.GetRequiredService<StreamsContext>());
         return app.MapAwsJsonEndpoint();
     }
 }
