@@ -14,6 +14,8 @@ public static class SluiceHost
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Services.AddSingleton(settings);
+        var grpc = new GrpcListener();
+        builder.Services.AddSingleton(grpc);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -32,6 +34,15 @@ public static class SluiceHost
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
             k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.Port, l => l.UseHttp2PriorKnowledge());
+            // gRPC peers speak cleartext HTTP/2 with prior knowledge, which Kestrel serves only on an HTTP/2-only endpoint.
+            if (settings.GrpcPort != -1)
+            {
+                k.Listen(System.Net.IPAddress.Parse(ResolveHost(settings.Host)), settings.GrpcPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    grpc.Listen = l;
+                });
+            }
         });
         return builder;
     }
@@ -44,10 +55,29 @@ public static class SluiceHost
         return app;
     }
 
+    /// <summary>The bound gRPC address (<c>http://host:port</c>, the real port when 0 was asked), or null when the port is off or not bound yet.</summary>
+    public static string? GrpcAddress(this WebApplication app) => app.Services.GetRequiredService<GrpcListener>().Address;
+
     private static string ResolveHost(string host) => host switch
     {
         "localhost" => "127.0.0.1",
         "*" or "+" => "0.0.0.0",
         _ => host,
     };
+}
+
+/// <summary>The gRPC endpoint Kestrel listens on; Kestrel updates its end point with the real port once bound.</summary>
+public sealed class GrpcListener
+{
+    internal ListenOptions? Listen { get; set; }
+
+    public string? Address => Listen?.IPEndPoint is { Port: > 0 } endPoint
+        ? "http://" + new System.Net.IPEndPoint(Reachable(endPoint.Address), endPoint.Port)
+        : null;
+
+    // A wildcard listener is reached through loopback from this machine.
+    private static System.Net.IPAddress Reachable(System.Net.IPAddress address) =>
+        address.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback
+        : address.Equals(System.Net.IPAddress.IPv6Any) ? System.Net.IPAddress.IPv6Loopback
+        : address;
 }
