@@ -80,6 +80,9 @@ internal sealed class ShardWorker
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
         {
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && _cts.IsCancellationRequested)
+        {
+        }
         finally
         {
             if (Outcome == ShardOutcome.Running) Outcome = ShardOutcome.Stopped;

@@ -53,6 +53,9 @@ public sealed class StreamConsumer(StreamsClient client, StreamConsumerOptions o
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
+        {
+        }
         finally
         {
             await stop.CancelAsync();

@@ -20,11 +20,15 @@ public sealed class TestServer : IAsyncDisposable
         _app = app;
         Settings = settings;
         Endpoint = endpoint;
+        GrpcEndpoint = app.GrpcAddress();
     }
 
     public SluiceSettings Settings { get; }
 
     public string Endpoint { get; }
+
+    /// <summary>The bound gRPC data-plane address, or null when the gRPC port is off.</summary>
+    public string? GrpcEndpoint { get; }
 
     public static async Task<TestServer> StartAsync(SluiceSettings settings)
     {
