@@ -38,5 +38,8 @@ public sealed class ShardBatch
 /// <summary>The worker no longer holds the shard's lease: another worker took it (its checkpoint wins), so stop working on it.</summary>
 public sealed class LeaseLostException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A consumer's record handler: returns once the batch is handled (the consumer then checkpoints it).</summary>
+/// <summary>
+/// A consumer's record handler: returns once the batch is handled (the consumer then checkpoints it). Batches of one
+/// shard come one at a time, in order; batches of different shards come concurrently.
+/// </summary>
 public delegate Task ShardBatchHandler(ShardBatch batch, CancellationToken ct);

@@ -77,10 +77,7 @@ internal sealed class ShardWorker
             Outcome = ShardOutcome.Lost;
             _logger.LogInformation("{Shard}: {Message}", ShardId, e.Message);
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
-        {
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && _cts.IsCancellationRequested)
+        catch (Exception e) when (IsCancellation(e, _cts.Token))
         {
         }
         finally
@@ -231,10 +228,14 @@ internal sealed class ShardWorker
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (IsCancellation(e, ct))
         {
         }
     }
+
+    /// <summary>A call or wait ended because the token was cancelled (the gRPC client reports that as CANCELLED).</summary>
+    internal static bool IsCancellation(Exception e, CancellationToken ct) =>
+        ct.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
 
     private async Task ReleaseAsync()
     {

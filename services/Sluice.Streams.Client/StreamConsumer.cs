@@ -50,10 +50,7 @@ public sealed class StreamConsumer(StreamsClient client, StreamConsumerOptions o
                 await Task.WhenAny(waits);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
+        catch (Exception e) when (ShardWorker.IsCancellation(e, stop.Token))
         {
         }
         finally
