@@ -48,7 +48,10 @@ public sealed class EchoServer : IAsyncDisposable
 
     public string Address { get; }
 
-    public EchoProbe Probe { get; } = new();
+    public EchoProbe Probe { get; private set; } = new();
+
+    /// <summary>A fresh probe, for tests sharing one server.</summary>
+    public void ResetProbe() => Probe = new EchoProbe();
 
     public static async Task<EchoServer> StartAsync(Action<GrpcServerOptions>? configure = null)
     {
@@ -74,6 +77,7 @@ public sealed class EchoServer : IAsyncDisposable
     private static async Task<EchoReply> Say(EchoRequest request, ServerCallContext context, EchoProbe probe)
     {
         if (request.Text == "throw") throw new InvalidOperationException("secret internals of the handler");
+        if (request.Text == "ignore-deadline") await probe.Gate.Task; // deliberately deaf to its CancellationToken
         if (request.DelayMs > 0) await WaitAsync(TimeSpan.FromMilliseconds(request.DelayMs), context, probe);
         if (request.FailCode != 0) throw Failure(request);
         var reply = new EchoReply { Text = request.Text, Payload = request.Payload };

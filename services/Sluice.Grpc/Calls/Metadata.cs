@@ -69,7 +69,14 @@ public sealed class Metadata : IList<Metadata.Entry>
         {
             Key = NormalizeKey(key);
             if (IsBinaryKey(Key)) throw new ArgumentException($"Key '{Key}' ends in '{BinaryHeaderSuffix}' and needs a byte[] value.", nameof(key));
-            _value = value ?? throw new ArgumentNullException(nameof(value));
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (var c in value)
+            {
+                // HTTP/2 header values: gRPC allows printable ASCII only; binary data goes under a -bin key.
+                if (c is < ' ' or > '~') throw new ArgumentException($"Metadata value of '{Key}' must be printable ASCII; use a '{BinaryHeaderSuffix}' key for other data.", nameof(value));
+            }
+
+            _value = value;
         }
 
         public Entry(string key, byte[] valueBytes)

@@ -74,6 +74,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         var ended = EndedStatus();
         if (ended is { } s)
         {
+            // Ended before any message (trailers-only, or an earlier failure): nothing left to read.
+            Release();
             if (s.StatusCode != StatusCode.OK) throw new RpcException(s, _trailers ?? []);
             return false;
         }
@@ -92,13 +94,13 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         catch (RpcException e)
         {
             var error = End(e.Status, null);
-            Release();
+            Release(completeReader: true);
             throw error;
         }
         catch (Exception e)
         {
             var error = End(StatusOf(e), null);
-            Release();
+            Release(completeReader: true);
             throw error;
         }
 
@@ -106,7 +108,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         var metadata = ToMetadata(trailers, null);
         var status = ReadStatus(trailers) ?? new Status(StatusCode.Internal, "No grpc-status found on response.");
         var ending = End(status, metadata);
-        Release();
+        Release(completeReader: true);
         if (status.StatusCode != StatusCode.OK) throw ending;
         return false;
     }
@@ -299,13 +301,16 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         response?.Dispose();
     }
 
-    private void Release()
+    /// <summary>Frees the call's stream and timers; <paramref name="completeReader"/> only where no read can be running, to return its buffers to the pool.</summary>
+    private void Release(bool completeReader = false)
     {
         lock (_sync)
         {
             if (_finished) return;
             _finished = true;
         }
+
+        if (completeReader) _reader?.Complete();
 
         _response?.Dispose();
         _request?.Dispose();

@@ -18,7 +18,9 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CancellationTokenSource? _deadline;
     private CancellationTokenSource? _cancellation;
+    private CancellationToken _cancellationToken;
     private Metadata? _requestHeaders;
+    private Metadata? _responseTrailers;
     private bool _gzipResponse;
     private bool _messageWritten;
     private bool _completed;
@@ -34,11 +36,11 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
 
     public override DateTime Deadline { get; } = DateTime.MaxValue;
 
-    public override CancellationToken CancellationToken => _cancellation?.Token ?? _http.RequestAborted;
+    public override CancellationToken CancellationToken => _cancellationToken;
 
     public override Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders(_http.Request.Headers);
 
-    public override Metadata ResponseTrailers { get; } = [];
+    public override Metadata ResponseTrailers => _responseTrailers ??= [];
 
     public override string Peer => FormatPeer(_http.Connection.RemoteIpAddress, _http.Connection.RemotePort);
 
@@ -95,12 +97,15 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
         // Our own receive limit applies, not Kestrel's request body limit.
         if (_http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = null;
 
-        var deadlinePassed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource? deadlinePassed = null;
+        _cancellationToken = _http.RequestAborted;
         if (timeout is { } t)
         {
+            deadlinePassed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _deadline = new CancellationTokenSource(t);
             _deadline.Token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), deadlinePassed);
             _cancellation = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted, _deadline.Token);
+            _cancellationToken = _cancellation.Token;
         }
 
         Task? handler = null;
@@ -109,7 +114,7 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
             var (read, message) = await MessageFraming.ReadMessageAsync(request.BodyReader, _method.RequestMarshaller, encoding == GrpcWire.Gzip, _options.MaxReceiveMessageSize, CancellationToken);
             if (!read) throw new RpcException(new Status(StatusCode.Internal, "The request carried no message."));
             handler = invoke(message, this);
-            if (_deadline is not null && await Task.WhenAny(handler, deadlinePassed.Task) != handler)
+            if (deadlinePassed is not null && !handler.IsCompleted && await Task.WhenAny(handler, deadlinePassed.Task) != handler)
             {
                 // The handler overran the deadline: end the call now; its later writes are refused.
                 _ = handler.ContinueWith(static h => _ = h.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -196,15 +201,19 @@ internal sealed class ServerCall<TRequest, TResponse> : ServerCallContext, IServ
                 var headers = response.Headers;
                 headers[GrpcWire.Status] = ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture);
                 if (status.Detail.Length > 0) headers[GrpcWire.Message] = GrpcWire.EncodeMessage(status.Detail);
-                AppendTo(headers, ResponseTrailers);
-                if (trailers is not null) AppendTo(headers, trailers);
+                if (_responseTrailers is not null) AppendTo(headers, _responseTrailers);
+                if (trailers is not null && !ReferenceEquals(trailers, _responseTrailers)) AppendTo(headers, trailers);
                 return;
             }
 
             response.AppendTrailer(GrpcWire.Status, ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture));
             if (status.Detail.Length > 0) response.AppendTrailer(GrpcWire.Message, GrpcWire.EncodeMessage(status.Detail));
-            foreach (var entry in ResponseTrailers) response.AppendTrailer(entry.Key, entry.Value);
-            if (trailers is not null && !ReferenceEquals(trailers, ResponseTrailers))
+            if (_responseTrailers is not null)
+            {
+                foreach (var entry in _responseTrailers) response.AppendTrailer(entry.Key, entry.Value);
+            }
+
+            if (trailers is not null && !ReferenceEquals(trailers, _responseTrailers))
             {
                 foreach (var entry in trailers) response.AppendTrailer(entry.Key, entry.Value);
             }

@@ -43,7 +43,15 @@ const scenarios = {
   async gzip() {
     const big = Buffer.alloc(200000, 'a');
     const { reply, error } = await unary({ text: 'zip', payload: big });
-    return { error, text: reply?.text, payloadLength: reply?.payload.length, same: reply ? Buffer.compare(reply.payload, big) === 0 : false };
+    const streamed = await stream({ text: 'zip', payload: big, count: 20 });
+    return {
+      error,
+      text: reply?.text,
+      payloadLength: reply?.payload.length,
+      same: reply ? Buffer.compare(reply.payload, big) === 0 : false,
+      streamed: streamed.indices.length,
+      streamStatus: streamed.status ?? streamed.error,
+    };
   },
   stream: () => stream({ text: 'many', count: 500 }),
   streamError: () => stream({ text: 'fails', count: 3, fail_code: 9, fail_message: 'stream ended: ошибка ü 日本 100%' }),
@@ -51,7 +59,9 @@ const scenarios = {
     return unary({ text: 'fail', fail_code: 5, fail_message: 'not found: ошибка ü 日本 100%' });
   },
   async deadline() {
-    return unary({ text: 'slow', delay_ms: 10000 }, { deadline: Date.now() + 300 });
+    // Connect first, so the deadline covers the call and not the connection set-up.
+    await unary({ text: 'warm-up' });
+    return unary({ text: 'slow', delay_ms: 10000 }, { deadline: Date.now() + 1000 });
   },
   async unimplemented() {
     const result = await new Promise((resolve) => client.makeUnaryRequest(
