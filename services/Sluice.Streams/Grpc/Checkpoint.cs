@@ -1,7 +1,6 @@
-using Sluice.Grpc;
 using Sluice.Streams.Api;
-using Sluice.Streams.Catalog;
 using Sluice.Streams.Leases;
+using Sluice.Streams.Shards;
 using Sluice.Streams.V1;
 
 namespace Sluice.Streams.Grpc;
@@ -25,7 +24,7 @@ internal static class Checkpoint
         }
         else
         {
-            if (!Shards.SequenceNumbers.TryParse(c.SequenceNumber, out var parsed) || parsed.ShardIndex != shard.Index || parsed.ShardCreatedSeconds != shard.CreatedSeconds)
+            if (!SequenceNumbers.TryParse(c.SequenceNumber, out var parsed) || parsed.ShardIndex != shard.Index || parsed.ShardCreatedSeconds != shard.CreatedSeconds)
             {
                 throw StreamsGrpc.Invalid($"checkpoint.sequence_number '{c.SequenceNumber}' is not a sequence number of {shard.ShardId}.");
             }

@@ -1,7 +1,4 @@
-using Sluice.Grpc;
 using Sluice.Streams.Api;
-using Sluice.Streams.Catalog;
-using Sluice.Streams.Leases;
 using Sluice.Streams.V1;
 
 namespace Sluice.Streams.Grpc;
