@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Sluice.AwsProtocol;
 using Sluice.Streams.Api;
 using Sluice.Streams.Catalog;
@@ -39,7 +41,7 @@ internal static class PutRecords
                 hash = HashKeys.FromPartitionKey(entry.PartitionKey);
             }
 
-            records[i] = new PendingRecord(hash, entry.PartitionKey, entry.Data.ToByteArray());
+            records[i] = new PendingRecord(hash, entry.PartitionKey, Bytes(entry.Data));
             total += entry.Data.Length + entry.PartitionKey.Length;
         }
 
@@ -83,4 +85,8 @@ internal static class PutRecords
 
         return response;
     }
+
+    // A parsed message's bytes are its own copy: hand the array on instead of copying it again.
+    private static byte[] Bytes(ByteString data) =>
+        MemoryMarshal.TryGetArray(data.Memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : data.ToByteArray();
 }
