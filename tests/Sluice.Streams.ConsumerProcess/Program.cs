@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Sluice.Streams.Client;
@@ -14,12 +15,15 @@ using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLi
 var worker = Get("worker");
 var logger = loggers.CreateLogger("consumer-" + worker);
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// SIGTERM and Ctrl-C stop the consumer cleanly: it releases its leases so the group's other workers take over at once.
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+}
 
 using var client = new StreamsClient(Get("grpc"));
 await using var output = new StreamWriter(new FileStream(Get("out"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite));

@@ -102,7 +102,11 @@ public class ConsumerGroupProcessTests(string storage)
             Assert.That(takenOver.Select(l => l.Sequence), Is.EqualTo(records.SkipWhile(s => s < expectedFirst)), $"worker-b handled the rest of {lease.ShardId} once, in order");
         }
 
-        b.Stop();
+        // A clean stop (SIGTERM) releases the survivor's leases at once instead of leaving them to expire.
+        Assert.That(b.Stop(), Is.EqualTo(0), "worker-b exits cleanly");
+        var after = (await client.ListLeasesAsync(Stream, Group)).Leases;
+        Assert.That(after.Select(l => l.Owner), Is.All.Empty);
+        Assert.That(after.Select(l => l.Checkpoint?.SequenceNumber), Is.All.Not.Empty, "every shard was checkpointed");
     }
 
     private static async Task ProduceAsync(StreamsClient client, Dictionary<string, List<BigInteger>> produced, string prefix, int count)
@@ -200,12 +204,20 @@ public class ConsumerGroupProcessTests(string storage)
             _process.WaitForExit(10_000);
         }
 
-        /// <summary>A clean stop (SIGTERM), waited for briefly; killed if it does not end.</summary>
-        public void Stop()
+        /// <summary>A clean stop (SIGTERM), waited for up to 20 s; returns the exit code (-1 when it had to be killed).</summary>
+        public int Stop()
         {
-            if (_process.HasExited) return;
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) term.WaitForExit(5_000);
-            if (!_process.WaitForExit(10_000)) KillHard();
+            if (!_process.HasExited)
+            {
+                using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) term.WaitForExit(5_000);
+                if (!_process.WaitForExit(20_000))
+                {
+                    KillHard();
+                    return -1;
+                }
+            }
+
+            return _process.ExitCode;
         }
 
         public void Dispose()
