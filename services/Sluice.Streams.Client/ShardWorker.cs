@@ -41,6 +41,9 @@ internal sealed class ShardWorker
 
     public string ShardId => _lease.ShardId;
 
+    /// <summary>The counter of the lease this worker holds: its proof of ownership in every call.</summary>
+    public long LeaseCounter => _lease.LeaseCounter;
+
     public CancellationToken Cancellation => _cts.Token;
 
     public ShardOutcome Outcome { get; private set; } = ShardOutcome.Running;

@@ -159,13 +159,20 @@ public sealed class StreamConsumer(StreamsClient client, StreamConsumerOptions o
         {
             foreach (var lease in taken.Leases)
             {
+                if (_workers.TryGetValue(lease.ShardId, out var running))
+                {
+                    // Taken again under a new counter (it had expired): the running worker's calls would fail, so it
+                    // stops, and the next round starts the shard afresh from its checkpoint once it has ended.
+                    if (running.LeaseCounter == lease.LeaseCounter) held.Add(lease.ShardId);
+                    continue;
+                }
+
                 held.Add(lease.ShardId);
-                if (_workers.ContainsKey(lease.ShardId)) continue;
                 _logger.LogInformation("{Worker} took {Shard} (checkpoint {Checkpoint})", options.WorkerId, lease.ShardId, lease.Checkpoint?.SequenceNumber ?? "none");
                 _workers[lease.ShardId] = ShardWorker.Start(client, options, lease, handler, _logger, ct);
             }
 
-            // Not among the held leases any more: another worker took it.
+            // Not held any more (another worker took it) or held under a new counter: stop working on it.
             foreach (var worker in _workers.Values)
             {
                 if (!held.Contains(worker.ShardId)) worker.Abandon();
