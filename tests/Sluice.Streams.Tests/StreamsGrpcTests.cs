@@ -93,6 +93,27 @@ public class StreamsGrpcTests(string storage)
         Assert.That(empty.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(empty.Status.Detail, Does.Contain("records"));
         Assert.That(position.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = _client.Subscribe(new SubscribeRequest { StreamName = "no-such-stream", ShardId = "shardId-000000000000", Position = At(StartingPosition.Types.Type.Latest) }, timeout.Token);
+        var subscribe = Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(timeout.Token))!;
+        Assert.That(subscribe.StatusCode, Is.EqualTo(StatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Subscribe_sends_empty_heartbeats_while_the_shard_is_quiet()
+    {
+        var name = await CreateAsync(1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = _client.Subscribe(new SubscribeRequest { StreamName = name, ShardId = "shardId-000000000000", Position = At(StartingPosition.Types.Type.TrimHorizon), HeartbeatMs = 100 }, timeout.Token);
+
+        var events = new List<SubscribeEvent>();
+        for (var i = 0; i < 3 && await call.ResponseStream.MoveNext(timeout.Token); i++) events.Add(call.ResponseStream.Current);
+
+        Assert.That(events, Has.Count.EqualTo(3));
+        Assert.That(events.SelectMany(e => e.Records), Is.Empty);
+        Assert.That(events.Select(e => e.ContinuationSequenceNumber), Is.All.Not.Empty);
+        Assert.That(events.Select(e => e.ShardEnd), Is.All.False);
     }
 
     [Test]
