@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sluice.AwsProtocol;
+using Sluice.Grpc;
 using Sluice.Hosting;
 using Sluice.Streams.Api;
 using Sluice.Streams.Catalog;
+using Sluice.Streams.Leases;
 using Sluice.Streams.Records;
 using Sluice.Streams.Replicas;
 using Sluice.Streams.Shards;
@@ -67,6 +69,13 @@ public static class StreamsService
             store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
             return store;
         });
+        services.AddSingleton<ILeaseStore>(sp =>
+        {
+            var settings = sp.GetRequiredService<SluiceSettings>();
+            ILeaseStore leases = settings.Storage == StorageKind.Postgres ? new PostgresLeaseStore(settings.Postgres!) : new SqliteLeaseStore(settings.DataDir);
+            leases.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return leases;
+        });
         services.AddSingleton(sp =>
         {
             var catalog = ActivatorUtilities.CreateInstance<StreamCatalog>(sp);
@@ -98,10 +107,13 @@ public static class StreamsService
                 new PageTokens(secret, time),
                 sp.GetRequiredService<ShardSignals>(),
                 new ShardTail(sp.GetRequiredService<IStreamStore>(), sp.GetRequiredService<ShardSignals>(), time),
-                sp.GetRequiredService<ShardSubscriptions>());
+                sp.GetRequiredService<ShardSubscriptions>(),
+                sp.GetRequiredService<ILeaseStore>(),
+                new LeaseTaker(sp.GetRequiredService<ILeaseStore>(), time));
         });
         services.AddHostedService<RetentionWorker>();
         services.AddHostedService<ReplicaNotifications>();
+        services.AddSluiceGrpc();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<StreamsContext>()), new Sluice.AwsProtocol.Cbor.CborOutputTypes(["Data"], timestampSuffix: "Timestamp")));
         return services;
     }
@@ -110,6 +122,7 @@ public static class StreamsService
     {
         var settings = app.ServiceProvider.GetRequiredService<SluiceSettings>();
         app.ServiceProvider.GetRequiredService<AwsProtocolOptions>().RequireSignature = settings.RequireSignature;
+        Grpc.StreamsGrpc.MapStreamsGrpc(app, app.ServiceProvider.GetRequiredService<StreamsContext>());
         return app.MapAwsJsonEndpoint();
     }
 }

@@ -21,6 +21,7 @@ public sealed class TestServer : IAsyncDisposable
         Settings = settings;
         Endpoint = endpoint;
         TlsEndpoint = tlsEndpoint;
+        GrpcEndpoint = app.GrpcAddress();
     }
 
     public SluiceSettings Settings { get; }
@@ -35,6 +36,9 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>The running host's services, for tests that watch internals (signals, catalog) or shorten timings.</summary>
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The bound gRPC data-plane address, or null when the gRPC port is off.</summary>
+    public string? GrpcEndpoint { get; }
 
     public static async Task<TestServer> StartAsync(SluiceSettings settings)
     {
