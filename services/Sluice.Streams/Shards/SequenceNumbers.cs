@@ -13,10 +13,22 @@ public static class SequenceNumbers
     /// <summary>The record index a closed shard's EndingSequenceNumber carries.</summary>
     public const long EndIndex = long.MaxValue;
 
+    /// <summary>Longest text <see cref="TryFormat"/> writes (2^188 has 57 digits).</summary>
+    public const int MaxLength = 57;
+
+    private const ulong TenPow19 = 10_000_000_000_000_000_000;
+
     public static string Format(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds)
     {
-        // 48 hex digits (a leading zero nibble, then the 47 of the layout) = 24 bytes, big-endian.
-        Span<byte> bytes = stackalloc byte[24];
+        Span<char> text = stackalloc char[MaxLength];
+        var length = TryFormat(shardCreatedSeconds, shardIndex, recordIndex, recordSeconds, text);
+        return new string(text[..length]);
+    }
+
+    /// <summary>Writes the decimal sequence number into <paramref name="destination"/> (at least <see cref="MaxLength"/> chars); returns its length.</summary>
+    public static int TryFormat(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds, Span<char> destination)
+    {
+        // 48 hex digits (a leading zero nibble, then the 47 of the layout) = 192 bits, as three big-endian words.
         Span<byte> nibbles = stackalloc byte[48];
         var i = 0;
         nibbles[i++] = 0;
@@ -29,8 +41,40 @@ public static class SequenceNumbers
         PutHex(nibbles, ref i, (ulong)recordSeconds, 9);
         PutHex(nibbles, ref i, (ulong)(uint)shardIndex, 8);
         nibbles[i] = 2;
-        for (var b = 0; b < 24; b++) bytes[b] = (byte)((nibbles[2 * b] << 4) | nibbles[(2 * b) + 1]);
-        return new BigInteger(bytes, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+        Span<ulong> words = stackalloc ulong[3];
+        for (var w = 0; w < 3; w++)
+        {
+            ulong v = 0;
+            for (var n = 0; n < 16; n++) v = (v << 4) | nibbles[(w * 16) + n];
+            words[w] = v;
+        }
+
+        // Long division by 10^19 yields 19 decimal digits per step, lowest first; BigInteger would allocate.
+        Span<char> digits = stackalloc char[3 * 19];
+        var end = digits.Length;
+        while (words[0] != 0 || words[1] != 0 || words[2] != 0)
+        {
+            ulong remainder = 0;
+            for (var w = 0; w < 3; w++)
+            {
+                var current = ((UInt128)remainder << 64) | words[w];
+                words[w] = (ulong)(current / TenPow19);
+                remainder = (ulong)(current % TenPow19);
+            }
+
+            for (var d = 0; d < 19; d++)
+            {
+                digits[--end] = (char)('0' + (int)(remainder % 10));
+                remainder /= 10;
+            }
+        }
+
+        var start = end;
+        while (start < digits.Length - 1 && digits[start] == '0') start++;
+        if (start == digits.Length) digits[--start] = '0';
+        var length = digits.Length - start;
+        digits[start..].CopyTo(destination);
+        return length;
     }
 
     /// <summary>The parts of a sequence number this server issued; false for anything else.</summary>
