@@ -16,7 +16,7 @@ public static class SequenceNumbers
     /// <summary>Longest text <see cref="TryFormat"/> writes (2^188 has 57 digits).</summary>
     public const int MaxLength = 57;
 
-    private const ulong TenPow19 = 10_000_000_000_000_000_000;
+    private const ulong TenPow9 = 1_000_000_000;
 
     public static string Format(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds)
     {
@@ -41,32 +41,35 @@ public static class SequenceNumbers
         PutHex(nibbles, ref i, (ulong)recordSeconds, 9);
         PutHex(nibbles, ref i, (ulong)(uint)shardIndex, 8);
         nibbles[i] = 2;
-        Span<ulong> words = stackalloc ulong[3];
-        for (var w = 0; w < 3; w++)
+        Span<uint> limbs = stackalloc uint[6];
+        for (var w = 0; w < 6; w++)
         {
-            ulong v = 0;
-            for (var n = 0; n < 16; n++) v = (v << 4) | nibbles[(w * 16) + n];
-            words[w] = v;
+            uint v = 0;
+            for (var n = 0; n < 8; n++) v = (v << 4) | nibbles[(w * 8) + n];
+            limbs[w] = v;
         }
 
-        // Long division by 10^19 yields 19 decimal digits per step, lowest first; BigInteger would allocate.
-        Span<char> digits = stackalloc char[3 * 19];
+        // Long division of the six 32-bit limbs by 10^9 yields nine decimal digits per step, lowest first.
+        Span<char> digits = stackalloc char[7 * 9];
         var end = digits.Length;
-        while (words[0] != 0 || words[1] != 0 || words[2] != 0)
+        var top = 0;
+        while (top < 6)
         {
             ulong remainder = 0;
-            for (var w = 0; w < 3; w++)
+            for (var w = top; w < 6; w++)
             {
-                var current = ((UInt128)remainder << 64) | words[w];
-                words[w] = (ulong)(current / TenPow19);
-                remainder = (ulong)(current % TenPow19);
+                var current = (remainder << 32) | limbs[w];
+                limbs[w] = (uint)(current / TenPow9);
+                remainder = current % TenPow9;
             }
 
-            for (var d = 0; d < 19; d++)
+            for (var d = 0; d < 9; d++)
             {
                 digits[--end] = (char)('0' + (int)(remainder % 10));
                 remainder /= 10;
             }
+
+            while (top < 6 && limbs[top] == 0) top++;
         }
 
         var start = end;
