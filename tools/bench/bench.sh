@@ -30,12 +30,21 @@ trap cleanup EXIT
 
 # PERF=1: sample the host with perf during the measured run (report in /tmp/sluice-bench.perf.txt).
 [[ "${PERF:-0}" != 0 ]] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-dotnet "$BIN" up --port "$PORT" --tls-port -1 --grpc-port -1 --data-dir "$DATA" "${storage[@]}" >"$DATA/host.log" 2>&1 &
+# The host tiers its code up without the usual 100 ms quiet period, so a short warm-up reaches the steady state's
+# code (on a busy machine the background JIT otherwise lags for minutes and the profile shows its instrumentation).
+env DOTNET_TC_CallCountingDelayMs=0 ${HOST_ENV:-} dotnet "$BIN" up --port "$PORT" --tls-port -1 --grpc-port -1 --data-dir "$DATA" "${storage[@]}" >"$DATA/host.log" 2>&1 &
 HOST_PID=$!
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.2; done
 port_in_use "$PORT" || { cat "$DATA/host.log" >&2; exit 1; }
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# POSTMASTER_PID: also count PostgreSQL's CPU (the postmaster, its live children and the children it reaped).
+db_ticks() {
+  [[ -n "${POSTMASTER_PID:-}" ]] || { echo 0; return; }
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$POSTMASTER_PID/stat"
+    for c in $(pgrep -P "$POSTMASTER_PID"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null; done; } | awk '{s += $1} END {print s + 0}'
+}
 HZ=$(getconf CLK_TCK)
 
 # A first, smaller run warms the host up (JIT tiers, pools, page cache) so the measured run sees a steady state.
@@ -47,9 +56,10 @@ if [[ "${WARMUP:-1}" != 0 ]]; then
     [[ "$a" == --records ]] && { skip=1; continue; }
     warm+=("$a")
   done
-  dotnet "$LOADGEN" --endpoint "http://127.0.0.1:$PORT" --verify false --json "${warm[@]}" --records "${WARMUP_RECORDS:-100000}" >/dev/null
+  dotnet "$LOADGEN" --endpoint "http://127.0.0.1:$PORT" --verify false --json "${warm[@]}" --records "${WARMUP_RECORDS:-600000}" >/dev/null
 fi
 before=$(ticks "$HOST_PID")
+db_before=$(db_ticks)
 PERF_PID=""
 if [[ "${PERF:-0}" != 0 ]]; then
   perf record -F 999 -g -p "$HOST_PID" -o "$DATA/perf.data" >/dev/null 2>&1 &
@@ -60,19 +70,26 @@ TIMEFORMAT='%U %S'
 { time dotnet "$LOADGEN" --endpoint "http://127.0.0.1:$PORT" --verify "${VERIFY:-false}" --json "$@" >"$DATA/out.json"; } 2>"$DATA/time.txt"
 end=$(date +%s.%N)
 after=$(ticks "$HOST_PID")
+db_after=$(db_ticks)
 if [[ -n "$PERF_PID" ]]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" || true
+  cp "$DATA/perf.data" /tmp/sluice-bench.perf.data
   perf report -i "$DATA/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -120 >/tmp/sluice-bench.perf.txt || true
   perf report -i "$DATA/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep '%' | head -30 >>/tmp/sluice-bench.perf.txt || true
 fi
-cat "$DATA/out.json"
+[[ "${QUIET:-0}" != 0 ]] || cat "$DATA/out.json"
 records=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(d["recordsAcknowledged"])' "$DATA/out.json" 2>/dev/null || echo 0)
+python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); l=d["latencyMs"]; print(d["operation"], round(d["recordsPerSecond"]), "records/s p50", l["p50"], "ms p99", l["p99"], "ms")' "$DATA/out.json"
 read -r lu ls <"$DATA/time.txt"
-python3 - "$before" "$after" "$HZ" "$lu" "$ls" "$records" "$start" "$end" <<'PY'
+python3 - "$before" "$after" "$HZ" "$lu" "$ls" "$records" "$start" "$end" "$db_before" "$db_after" <<'PY'
 import sys
-b, a, hz, lu, ls, n, s, e = sys.argv[1:]
+b, a, hz, lu, ls, n, s, e, db, da = sys.argv[1:]
 n = int(n) or 1
 host = (int(a) - int(b)) / int(hz)
 gen = float(lu) + float(ls)
-print(f"records={n} wall={float(e)-float(s):.1f}s host_cpu={host:.2f}s ({host/n*1e6:.2f} us/record) loadgen_cpu={gen:.2f}s ({gen/n*1e6:.2f} us/record)")
+line = f"records={n} wall={float(e)-float(s):.1f}s host_cpu={host:.2f}s ({host/n*1e6:.2f} us/record) loadgen_cpu={gen:.2f}s ({gen/n*1e6:.2f} us/record)"
+if int(da) > 0:
+    dbs = (int(da) - int(db)) / int(hz)
+    line += f" postgres_cpu={dbs:.2f}s ({dbs/n*1e6:.2f} us/record)"
+print(line)
 PY
