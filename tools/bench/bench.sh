@@ -67,7 +67,7 @@ if [[ "${PERF:-0}" != 0 ]]; then
 fi
 start=$(date +%s.%N)
 TIMEFORMAT='%U %S'
-{ time dotnet "$LOADGEN" --endpoint "http://127.0.0.1:$PORT" --verify "${VERIFY:-false}" --json "$@" >"$DATA/out.json"; } 2>"$DATA/time.txt"
+{ time env ${LOADGEN_ENV:-X=1} dotnet "$LOADGEN" --endpoint "http://127.0.0.1:$PORT" --verify "${VERIFY:-false}" --json "$@" >"$DATA/out.json"; } 2>"$DATA/time.txt"
 end=$(date +%s.%N)
 after=$(ticks "$HOST_PID")
 db_after=$(db_ticks)
