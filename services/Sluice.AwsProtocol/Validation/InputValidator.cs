@@ -44,8 +44,11 @@ public static class InputValidator
 
     private static void CheckTypes(JsonElement obj, StructureShape shape)
     {
-        foreach (var (name, member, _) in shape.Members)
+        // Indexed, not foreach: the members are an IReadOnlyList, whose enumerator would be allocated per record.
+        var members = shape.Members;
+        for (var i = 0; i < members.Count; i++)
         {
+            var (name, member, _) = members[i];
             if (TryGetMember(obj, name, out var value))
             {
                 CheckType(value, member);
@@ -329,8 +332,10 @@ public static class InputValidator
                 }
 
             case StructureShape structure:
-                foreach (var (name, member, required) in structure.Members)
+                var members = structure.Members;
+                for (var i = 0; i < members.Count; i++)
                 {
+                    var (name, member, required) = members[i];
                     if (!TryGetMember(value, name, out var m))
                     {
                         if (required) return false;
