@@ -129,6 +129,10 @@ public sealed class PostgresStreamStore : IStreamStore
 
         // The same few statements run on every connection: prepare them once per connection unless configured.
         if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 32;
+
+        // Their parameters never change the best plan (a shard's rows by primary key), yet PostgreSQL would re-plan the
+        // append's CTE for every commit, judging a generic plan for array parameters costlier: plan once per connection.
+        if (string.IsNullOrEmpty(settings.Options)) settings.Options = "-c plan_cache_mode=force_generic_plan";
         _dataSource = builder.Build();
     }
 
