@@ -156,7 +156,11 @@ public static class InputValidator
         // The unused low bits of the last non-pad character must be zero, or the text does not round-trip.
         var pad = text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0;
         if (pad == 0 || text.Length == 0) return true;
-        var last = text[text.Length - pad - 1];
+        return UnusedBitsClear(text[text.Length - pad - 1], pad);
+    }
+
+    private static bool UnusedBitsClear(char last, int pad)
+    {
         var bits = last switch
         {
             >= 'A' and <= 'Z' => last - 'A',
@@ -366,17 +370,7 @@ public static class InputValidator
 
         // Whitespace passes IsValid but shortens the decoded length, so an exact length rules it out.
         if (!Base64.IsValid(text, out var decoded) || decoded != (text.Length / 4 * 3) - pad) return false;
-        if (pad == 0) return true;
-        var last = text[text.Length - pad - 1];
-        var bits = last switch
-        {
-            >= (byte)'A' and <= (byte)'Z' => last - 'A',
-            >= (byte)'a' and <= (byte)'z' => last - 'a' + 26,
-            >= (byte)'0' and <= (byte)'9' => last - '0' + 52,
-            (byte)'+' => 62,
-            _ => 63,
-        };
-        return pad == 2 ? (bits & 0xF) == 0 : (bits & 0x3) == 0;
+        return pad == 0 || UnusedBitsClear((char)text[text.Length - pad - 1], pad);
     }
 
     /// <summary>Reads an integral member as AWS does: fractions are truncated toward negative infinity.</summary>

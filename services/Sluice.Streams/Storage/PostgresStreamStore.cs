@@ -48,8 +48,9 @@ public sealed class PostgresStreamStore : IStreamStore
     ];
 
     // Locks the batch's open shard rows in (stream, shard) order, so concurrent appends cannot deadlock; when every shard
-    // is open, reserves each shard's indexes, inserts the chunks passed along (one per shard, in batch order) and gives the batch one arrival time no earlier than any earlier
-    // append to those shards, which keeps arrival times non-decreasing in index order across committers and replicas.
+    // is open, reserves each shard's indexes, inserts the chunks passed along (one per shard, in batch order) and gives
+    // the batch one arrival time no earlier than any earlier append to those shards, which keeps arrival times
+    // non-decreasing in index order across committers and replicas.
     // A closed or missing shard changes nothing and returns no rows.
     private const string AppendSql = """
         WITH locked AS (
