@@ -44,8 +44,11 @@ public static class InputValidator
 
     private static void CheckTypes(JsonElement obj, StructureShape shape)
     {
-        foreach (var (name, member, _) in shape.Members)
+        // Indexed, not foreach: the members are an IReadOnlyList, whose enumerator would be allocated per record.
+        var members = shape.Members;
+        for (var i = 0; i < members.Count; i++)
         {
+            var (name, member, _) = members[i];
             if (TryGetMember(obj, name, out var value))
             {
                 CheckType(value, member);
@@ -72,7 +75,7 @@ public static class InputValidator
                 throw Mismatch(kind, "Boolean");
             case BlobShape:
                 if (kind != JsonValueKind.String) throw Mismatch(kind, "Blob", article: "a");
-                CheckBase64(value.GetString()!);
+                if (!IsPlainBase64(RawString(value))) CheckBase64(value.GetString()!);
                 return;
             case TimestampShape:
                 if (kind == JsonValueKind.Number) return;
@@ -153,7 +156,11 @@ public static class InputValidator
         // The unused low bits of the last non-pad character must be zero, or the text does not round-trip.
         var pad = text.EndsWith("==", StringComparison.Ordinal) ? 2 : text.EndsWith('=') ? 1 : 0;
         if (pad == 0 || text.Length == 0) return true;
-        var last = text[text.Length - pad - 1];
+        return UnusedBitsClear(text[text.Length - pad - 1], pad);
+    }
+
+    private static bool UnusedBitsClear(char last, int pad)
+    {
         var bits = last switch
         {
             >= 'A' and <= 'Z' => last - 'A',
@@ -249,6 +256,9 @@ public static class InputValidator
                     {
                         index++;
                         if (errors.Count >= MaxErrors) return;
+
+                        // The common valid item is checked without building its path or reading its strings.
+                        if (item.ValueKind != JsonValueKind.Null && Satisfies(item, list.Member)) continue;
                         var itemPath = $"{path}.{index}.member";
                         if (item.ValueKind == JsonValueKind.Null)
                         {
@@ -291,6 +301,76 @@ public static class InputValidator
                 CheckStructure(value, structure, path, errors);
                 break;
         }
+    }
+
+    /// <summary>
+    /// True when <see cref="CheckValue"/> would find nothing wrong; false means "look closer" (it may still be valid).
+    /// Reads the raw UTF-8 text, so a valid member costs no allocation.
+    /// </summary>
+    private static bool Satisfies(JsonElement value, Shape shape)
+    {
+        switch (shape)
+        {
+            case StringShape s:
+                {
+                    if (s.Enum is not null || value.ValueKind != JsonValueKind.String) return false;
+                    var raw = RawString(value);
+                    if (raw.IndexOf((byte)'\\') >= 0) return false;
+                    var length = System.Text.Encoding.UTF8.GetCharCount(raw);
+                    if ((s.MinLength is { } min && length < min) || (s.MaxLength is { } max && length > max)) return false;
+                    if (s.Regex is not { } regex) return true;
+                    if (length > 256) return false;
+                    Span<char> text = stackalloc char[length];
+                    System.Text.Encoding.UTF8.GetChars(raw, text);
+                    return regex.IsMatch(text);
+                }
+
+            case BlobShape b:
+                {
+                    if (value.ValueKind != JsonValueKind.String) return false;
+                    var raw = RawString(value);
+                    if (raw.IndexOf((byte)'\\') >= 0) return false;
+                    var pad = raw.EndsWith("=="u8) ? 2 : raw.EndsWith("="u8) ? 1 : 0;
+                    var length = (raw.Length / 4 * 3) - pad;
+                    return (b.MinLength is not { } min || length >= min) && (b.MaxLength is not { } max || length <= max);
+                }
+
+            case StructureShape structure:
+                var members = structure.Members;
+                for (var i = 0; i < members.Count; i++)
+                {
+                    var (name, member, required) = members[i];
+                    if (!TryGetMember(value, name, out var m))
+                    {
+                        if (required) return false;
+                        continue;
+                    }
+
+                    if (!Satisfies(m, member)) return false;
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The raw UTF-8 text of a JSON string, between its quotes, escapes left as written.</summary>
+    private static ReadOnlySpan<byte> RawString(JsonElement value)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        return raw.Length >= 2 && raw[0] == (byte)'"' ? raw[1..^1] : raw;
+    }
+
+    /// <summary>Base64 that <see cref="CheckBase64"/> accepts: canonical, padded, no whitespace and no escapes.</summary>
+    private static bool IsPlainBase64(ReadOnlySpan<byte> text)
+    {
+        if (text.Length % 4 != 0 || text.IndexOf((byte)'\\') >= 0) return false;
+        var pad = text.EndsWith("=="u8) ? 2 : text.EndsWith("="u8) ? 1 : 0;
+
+        // Whitespace passes IsValid but shortens the decoded length, so an exact length rules it out.
+        if (!Base64.IsValid(text, out var decoded) || decoded != (text.Length / 4 * 3) - pad) return false;
+        return pad == 0 || UnusedBitsClear((char)text[text.Length - pad - 1], pad);
     }
 
     /// <summary>Reads an integral member as AWS does: fractions are truncated toward negative infinity.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sluice.AwsProtocol;
 using Sluice.AwsProtocol.Validation;
 using Sluice.Streams.Records;
@@ -8,6 +9,8 @@ namespace Sluice.Streams.Api;
 internal static class PutRecords
 {
     private const int MaxRequestBytes = 5 * 1024 * 1024;
+    private static readonly JsonEncodedText SequenceNumberName = JsonEncodedText.Encode("SequenceNumber");
+    private static readonly JsonEncodedText ShardIdName = JsonEncodedText.Encode("ShardId");
 
     public static AwsOperation Operation(StreamsContext ctx) => new("PutRecords",
         Input.StreamScoped()
@@ -26,7 +29,7 @@ internal static class PutRecords
             long total = 0;
             foreach (var entry in entries.EnumerateArray())
             {
-                records[i] = RecordInput.Read(entry, stream, $"records.{i + 1}.member");
+                records[i] = RecordInput.Read(entry, stream, i + 1);
                 total += records[i].Data.Length + records[i].PartitionKey.Length;
                 i++;
             }
@@ -72,8 +75,8 @@ internal static class PutRecords
                 else
                 {
                     var record = appended[a++];
-                    w.WriteString("SequenceNumber", RecordInput.SequenceNumber(record));
-                    w.WriteString("ShardId", record.Shard.ShardId);
+                    RecordInput.WriteSequenceNumber(w, SequenceNumberName, record);
+                    w.WriteString(ShardIdName, record.Shard.ShardId);
                 }
 
                 w.WriteEndObject();

@@ -18,15 +18,15 @@ internal static class RecordInput
         return stream;
     }
 
-    /// <summary>Reads one record entry; <paramref name="path"/> names it in validation messages (e.g. records.3.member).</summary>
-    public static PendingRecord Read(JsonElement entry, StreamState stream, string? path)
+    /// <summary>Reads one record entry; <paramref name="item"/> (1-based) names it in validation messages as records.N.member.</summary>
+    public static PendingRecord Read(JsonElement entry, StreamState stream, int? item)
     {
         var key = entry.Str("PartitionKey")!;
         var data = entry.GetProperty("Data").GetBytesFromBase64();
         var max = stream.MaxRecordSizeKiB * 1024;
         if (data.Length > max)
         {
-            var at = path is null ? "data" : path + ".data";
+            var at = item is null ? "data" : $"records.{item}.member.data";
             throw AwsException.Validation($"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={data.Length} cap={data.Length}]' at '{at}' failed to satisfy constraint: Member must have length less than or equal to {max}");
         }
 
@@ -48,6 +48,14 @@ internal static class RecordInput
 
     public static string SequenceNumber(AppendedRecord r) =>
         SequenceNumbers.Format(r.Shard.CreatedSeconds, r.Shard.Index, r.Index, r.ArrivalMs / 1000);
+
+    /// <summary>Writes the record's sequence number as a string property without allocating it.</summary>
+    public static void WriteSequenceNumber(Utf8JsonWriter w, JsonEncodedText name, AppendedRecord r)
+    {
+        Span<char> text = stackalloc char[SequenceNumbers.MaxLength];
+        var length = SequenceNumbers.TryFormat(r.Shard.CreatedSeconds, r.Shard.Index, r.Index, r.ArrivalMs / 1000, text);
+        w.WriteString(name, text[..length]);
+    }
 
     public static string RateExceeded(StreamCatalog catalog, StreamState stream, ShardState shard) =>
         $"Rate exceeded for shard {shard.ShardId} in stream {stream.Name} under account {catalog.Arns.Account}.";

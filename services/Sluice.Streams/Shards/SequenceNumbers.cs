@@ -13,24 +13,58 @@ public static class SequenceNumbers
     /// <summary>The record index a closed shard's EndingSequenceNumber carries.</summary>
     public const long EndIndex = long.MaxValue;
 
+    /// <summary>Longest text <see cref="TryFormat"/> writes (2^188 has 57 digits).</summary>
+    public const int MaxLength = 57;
+
+    private const ulong TenPow9 = 1_000_000_000;
+
     public static string Format(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds)
     {
-        // 48 hex digits (a leading zero nibble, then the 47 of the layout) = 24 bytes, big-endian.
-        Span<byte> bytes = stackalloc byte[24];
-        Span<byte> nibbles = stackalloc byte[48];
-        var i = 0;
-        nibbles[i++] = 0;
-        nibbles[i++] = 2;
-        PutHex(nibbles, ref i, (ulong)shardCreatedSeconds, 9);
-        nibbles[i++] = (byte)(shardIndex & 0xF);
-        PutHex(nibbles, ref i, (ulong)recordIndex, 16);
-        nibbles[i++] = 0;
-        nibbles[i++] = 0;
-        PutHex(nibbles, ref i, (ulong)recordSeconds, 9);
-        PutHex(nibbles, ref i, (ulong)(uint)shardIndex, 8);
-        nibbles[i] = 2;
-        for (var b = 0; b < 24; b++) bytes[b] = (byte)((nibbles[2 * b] << 4) | nibbles[(2 * b) + 1]);
-        return new BigInteger(bytes, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+        Span<char> text = stackalloc char[MaxLength];
+        var length = TryFormat(shardCreatedSeconds, shardIndex, recordIndex, recordSeconds, text);
+        return new string(text[..length]);
+    }
+
+    /// <summary>Writes the decimal sequence number into <paramref name="destination"/> (at least <see cref="MaxLength"/> chars); returns its length.</summary>
+    public static int TryFormat(long shardCreatedSeconds, int shardIndex, long recordIndex, long recordSeconds, Span<char> destination)
+    {
+        // 48 hex digits (a leading zero nibble, then the 47 of the layout) = 192 bits: from the top, 0, 2, the creation
+        // second (9 digits), the shard's low digit, the record index (16), 00, the record second (9), the shard (8), 2.
+        const ulong NineDigits = 0xF_FFFF_FFFF;
+        var index = (ulong)recordIndex;
+        var high = (index >> 48) | ((ulong)(shardIndex & 0xF) << 16) | (((ulong)shardCreatedSeconds & NineDigits) << 20) | (2UL << 56);
+        var low = (UInt128)2 | ((UInt128)(uint)shardIndex << 4) | ((UInt128)((ulong)recordSeconds & NineDigits) << 36) | ((UInt128)index << 80);
+        Span<uint> limbs = [(uint)(high >> 32), (uint)high, (uint)(low >> 96), (uint)(low >> 64), (uint)(low >> 32), (uint)low];
+
+        // Long division of the six 32-bit limbs by 10^9 yields nine decimal digits per step, lowest first.
+        Span<char> digits = stackalloc char[7 * 9];
+        var end = digits.Length;
+        var top = 0;
+        while (top < 6)
+        {
+            ulong remainder = 0;
+            for (var w = top; w < 6; w++)
+            {
+                var current = (remainder << 32) | limbs[w];
+                limbs[w] = (uint)(current / TenPow9);
+                remainder = current % TenPow9;
+            }
+
+            for (var d = 0; d < 9; d++)
+            {
+                digits[--end] = (char)('0' + (int)(remainder % 10));
+                remainder /= 10;
+            }
+
+            while (top < 6 && limbs[top] == 0) top++;
+        }
+
+        var start = end;
+        while (start < digits.Length - 1 && digits[start] == '0') start++;
+        if (start == digits.Length) digits[--start] = '0';
+        var length = digits.Length - start;
+        digits[start..].CopyTo(destination);
+        return length;
     }
 
     /// <summary>The parts of a sequence number this server issued; false for anything else.</summary>
@@ -65,11 +99,6 @@ public static class SequenceNumbers
         if (index > long.MaxValue || shard > int.MaxValue || (int)(shard & 0xF) != lowNibble) return false;
         parsed = new ParsedSequenceNumber(created, (int)shard, (long)index, seconds);
         return true;
-    }
-
-    private static void PutHex(Span<byte> nibbles, ref int i, ulong value, int digits)
-    {
-        for (var d = digits - 1; d >= 0; d--) nibbles[i++] = (byte)((value >> (4 * d)) & 0xF);
     }
 
     private static ulong GetHex(Span<byte> nibbles, ref int i, int digits)

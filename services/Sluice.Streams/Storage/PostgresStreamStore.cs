@@ -29,12 +29,28 @@ public sealed class PostgresStreamStore : IStreamStore
             PRIMARY KEY (stream_id, shard, first_index));
         CREATE INDEX IF NOT EXISTS record_batches_by_arrival ON sluice_streams.record_batches(stream_id, shard, arrival_ms, first_index);
         """,
+
+        // Records in chunks, one row per shard per append (see RecordChunks); old rows become chunks of one record.
+        // Payloads are stored out of line uncompressed: record data is usually compressed or random already.
+        """
+        CREATE TABLE sluice_streams.record_chunks(
+            stream_id bigint NOT NULL, shard int NOT NULL, first_index bigint NOT NULL, arrival_ms bigint NOT NULL,
+            record_count int NOT NULL, payload bytea NOT NULL, PRIMARY KEY (stream_id, shard, first_index));
+        ALTER TABLE sluice_streams.record_chunks ALTER COLUMN payload SET STORAGE EXTERNAL;
+        CREATE INDEX record_chunks_by_arrival ON sluice_streams.record_chunks(stream_id, shard, arrival_ms, first_index);
+        INSERT INTO sluice_streams.record_chunks(stream_id, shard, first_index, arrival_ms, record_count, payload)
+            SELECT stream_id, shard, idx, arrival_ms, 1,
+                int4send(octet_length(convert_to(partition_key, 'UTF8'))) || convert_to(partition_key, 'UTF8') || int4send(octet_length(data)) || data
+            FROM sluice_streams.records;
+        DROP TABLE sluice_streams.records;
+        DROP TABLE sluice_streams.record_batches;
+        """,
     ];
 
     // Locks the batch's open shard rows in (stream, shard) order, so concurrent appends cannot deadlock; when every shard
-    // is open, reserves each shard's indexes, inserts the records passed along (slot is the shard's 1-based position in
-    // the batch, offset the record's place in it) and gives the batch one arrival time no earlier than any earlier
-    // append to those shards, which keeps arrival times non-decreasing in index order across committers and replicas.
+    // is open, reserves each shard's indexes, inserts the chunks passed along (one per shard, in batch order) and gives
+    // the batch one arrival time no earlier than any earlier append to those shards, which keeps arrival times
+    // non-decreasing in index order across committers and replicas.
     // A closed or missing shard changes nothing and returns no rows.
     private const string AppendSql = """
         WITH locked AS (
@@ -51,39 +67,44 @@ public sealed class PostgresStreamStore : IStreamStore
             FROM locked l, arrival a
             WHERE s.stream_id = l.stream_id AND s.shard = l.shard AND (SELECT count(*) FROM locked) = cardinality($1)
             RETURNING s.stream_id, s.shard, s.next_index - l.n AS first_index, l.n, l.slot, a.ms),
-        batches AS (
-            INSERT INTO sluice_streams.record_batches(stream_id, shard, first_index, arrival_ms)
-            SELECT stream_id, shard, first_index, ms FROM moved WHERE n > 0),
         stored AS (
-            INSERT INTO sluice_streams.records(stream_id, shard, idx, arrival_ms, partition_key, data)
-            SELECT m.stream_id, m.shard, m.first_index + r.offset_in_shard, m.ms, r.partition_key, r.data
-            FROM unnest($5::int[], $6::int[], $7::text[], $8::bytea[]) AS r(slot, offset_in_shard, partition_key, data)
-            JOIN moved m ON m.slot = r.slot)
+            INSERT INTO sluice_streams.record_chunks(stream_id, shard, first_index, arrival_ms, record_count, payload)
+            SELECT m.stream_id, m.shard, m.first_index, m.ms, m.n, p.payload
+            FROM moved m JOIN unnest($5::bytea[]) WITH ORDINALITY AS p(payload, slot) ON p.slot = m.slot
+            WHERE m.n > 0)
         SELECT stream_id, shard, first_index, ms FROM moved ORDER BY stream_id, shard
         """;
 
     // Above this many bytes of data and keys a batch is streamed with COPY rather than sent as statement parameters.
     private const long InlineBytes = 16 << 20;
 
-    private const string CopySql = "COPY sluice_streams.records(stream_id, shard, idx, arrival_ms, partition_key, data) FROM STDIN (FORMAT BINARY)";
+    private const string CopySql = "COPY sluice_streams.record_chunks(stream_id, shard, first_index, arrival_ms, record_count, payload) FROM STDIN (FORMAT BINARY)";
 
-    // The server sends only rows that start within maxBytes of data, so a read of large records stops early; the exact
-    // cut (data plus key, as SQLite) is made while reading and never needs a row the server left out.
+    // Indexes are contiguous per shard and arrival times non-decreasing in index order, so the records a read wants lie
+    // in [start, start + limit), start being past both the requested index and the records that arrived too early. The
+    // server sends a chunk only while the chunks between the first and it hold less than maxBytes (a payload is never
+    // smaller than its data plus key), so a read of large records stops early; the exact cut is made while unpacking.
     private const string ReadSql = """
-        SELECT idx, arrival_ms, partition_key, data FROM (
-            SELECT idx, arrival_ms, partition_key, data,
-                sum(octet_length(data)) OVER (ORDER BY idx ROWS UNBOUNDED PRECEDING) - octet_length(data) AS bytes_before
-            FROM sluice_streams.records
-            WHERE stream_id = $1 AND shard = $2 AND idx >= $3 AND arrival_ms >= $4
-            ORDER BY idx
-            LIMIT $5) r
-        WHERE bytes_before < GREATEST($6, 1)
-        ORDER BY idx
+        WITH bounds AS (
+            SELECT GREATEST($3, COALESCE(
+                (SELECT first_index FROM sluice_streams.record_chunks
+                 WHERE stream_id = $1 AND shard = $2 AND arrival_ms >= $4 ORDER BY arrival_ms, first_index LIMIT 1), $3)) AS start)
+        SELECT first_index, arrival_ms, payload FROM (
+            SELECT c.first_index, c.arrival_ms, c.payload,
+                sum(octet_length(c.payload)) OVER w - octet_length(c.payload) - first_value(octet_length(c.payload)) OVER w AS bytes_between
+            FROM sluice_streams.record_chunks c, bounds b
+            WHERE c.stream_id = $1 AND c.shard = $2 AND c.arrival_ms >= $4
+              AND c.first_index >= COALESCE(
+                  (SELECT max(first_index) FROM sluice_streams.record_chunks WHERE stream_id = $1 AND shard = $2 AND first_index <= b.start), 0)
+              AND c.first_index < b.start + $5
+            WINDOW w AS (ORDER BY c.first_index ROWS UNBOUNDED PRECEDING)) r
+        WHERE bytes_between < GREATEST($6, 1)
+        ORDER BY first_index
         """;
 
     // Arrival times are non-decreasing in index order (see AppendSql), so the first batch by arrival is the first by index.
     private const string FirstBatchAtOrAfterSql = """
-        SELECT first_index FROM sluice_streams.record_batches
+        SELECT first_index FROM sluice_streams.record_chunks
         WHERE stream_id = $1 AND shard = $2 AND arrival_ms >= $3
         ORDER BY arrival_ms, first_index LIMIT 1
         """;
@@ -92,12 +113,11 @@ public sealed class PostgresStreamStore : IStreamStore
     private const string TrimSql = """
         WITH cut AS (
             SELECT COALESCE(
-                (SELECT first_index FROM sluice_streams.record_batches
+                (SELECT first_index FROM sluice_streams.record_chunks
                  WHERE stream_id = $1 AND shard = $2 AND arrival_ms >= $3 ORDER BY arrival_ms, first_index LIMIT 1),
                 (SELECT next_index FROM sluice_streams.shard_sequences WHERE stream_id = $1 AND shard = $2),
-                0) AS idx),
-        gone AS (DELETE FROM sluice_streams.records WHERE stream_id = $1 AND shard = $2 AND idx < (SELECT idx FROM cut))
-        DELETE FROM sluice_streams.record_batches WHERE stream_id = $1 AND shard = $2 AND first_index < (SELECT idx FROM cut)
+                0) AS idx)
+        DELETE FROM sluice_streams.record_chunks WHERE stream_id = $1 AND shard = $2 AND first_index < (SELECT idx FROM cut)
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -110,6 +130,10 @@ public sealed class PostgresStreamStore : IStreamStore
 
         // The same few statements run on every connection: prepare them once per connection unless configured.
         if (settings.MaxAutoPrepare == 0) settings.MaxAutoPrepare = 32;
+
+        // Their parameters never change the best plan (a shard's rows by primary key), yet PostgreSQL would re-plan the
+        // append's CTE for every commit, judging a generic plan for array parameters costlier: plan once per connection.
+        if (string.IsNullOrEmpty(settings.Options)) settings.Options = "-c plan_cache_mode=force_generic_plan";
         _dataSource = builder.Build();
     }
 
@@ -194,8 +218,7 @@ public sealed class PostgresStreamStore : IStreamStore
             BatchCommands =
             {
                 StreamCommand("SELECT 1 FROM sluice_streams.shard_sequences WHERE stream_id = $1 ORDER BY shard FOR UPDATE", streamId),
-                StreamCommand("DELETE FROM sluice_streams.records WHERE stream_id = $1", streamId),
-                StreamCommand("DELETE FROM sluice_streams.record_batches WHERE stream_id = $1", streamId),
+                StreamCommand("DELETE FROM sluice_streams.record_chunks WHERE stream_id = $1", streamId),
                 StreamCommand("DELETE FROM sluice_streams.shard_sequences WHERE stream_id = $1", streamId),
                 StreamCommand("DELETE FROM sluice_streams.streams WHERE id = $1", streamId),
             },
@@ -224,7 +247,6 @@ public sealed class PostgresStreamStore : IStreamStore
         var streamIds = new long[shards.Count];
         var shardIndexes = new int[shards.Count];
         var counts = new int[shards.Count];
-        var total = 0;
         long bytes = 0;
         for (var i = 0; i < shards.Count; i++)
         {
@@ -237,7 +259,6 @@ public sealed class PostgresStreamStore : IStreamStore
             streamIds[i] = shard.StreamId;
             shardIndexes[i] = shard.ShardIndex;
             counts[i] = shard.Records.Count;
-            total += counts[i];
             foreach (var (key, data) in shard.Records) bytes += data.Length + key.Length;
         }
 
@@ -245,33 +266,18 @@ public sealed class PostgresStreamStore : IStreamStore
         Reservation? reservation;
         if (bytes <= InlineBytes)
         {
-            // The records travel with the reservation: one statement committing on its own, so the shard rows stay
+            // The chunks travel with the reservation: one statement committing on its own, so the shard rows stay
             // locked only while the server inserts, not while the records cross the network.
-            var slots = new int[total];
-            var offsets = new int[total];
-            var keys = new string[total];
-            var values = new byte[total][];
-            var r = 0;
-            for (var i = 0; i < shards.Count; i++)
-            {
-                var offset = 0;
-                foreach (var (key, data) in shards[i].Records)
-                {
-                    slots[r] = i + 1;
-                    offsets[r] = offset++;
-                    keys[r] = key;
-                    values[r++] = data;
-                }
-            }
-
-            reservation = await ReserveAsync(connection, null, batch, streamIds, shardIndexes, counts, (slots, offsets, keys, values), ct);
+            var payloads = new byte[shards.Count][];
+            for (var i = 0; i < shards.Count; i++) payloads[i] = RecordChunks.Pack(shards[i].Records);
+            reservation = await ReserveAsync(connection, null, batch, streamIds, shardIndexes, counts, payloads, ct);
             if (reservation is null) return false;
         }
         else
         {
             // Too big for one statement's parameters: reserve, stream the records in with COPY, commit.
             await using var tx = await connection.BeginTransactionAsync(ct);
-            reservation = await ReserveAsync(connection, tx, batch, streamIds, shardIndexes, counts, ([], [], [], []), ct);
+            reservation = await ReserveAsync(connection, tx, batch, streamIds, shardIndexes, counts, [], ct);
             if (reservation is null)
             {
                 await tx.RollbackAsync(ct);
@@ -295,21 +301,19 @@ public sealed class PostgresStreamStore : IStreamStore
 
     public async Task<IReadOnlyList<StoredRecord>> ReadAsync(long streamId, int shardIndex, long fromIndex, long minArrivalMs, int limit, int maxBytes, CancellationToken ct)
     {
+        var records = new List<StoredRecord>();
+        if (limit <= 0) return records;
         await using var cmd = ShardCommand(ReadSql, streamId, shardIndex);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromIndex });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Min(fromIndex, long.MaxValue - limit - 1) });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = minArrivalMs });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxBytes });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var records = new List<StoredRecord>();
         var bytes = 0;
         while (await reader.ReadAsync(ct))
         {
-            var key = reader.GetString(2);
-            var data = reader.GetFieldValue<byte[]>(3);
-            bytes += data.Length + key.Length;
-            if (records.Count > 0 && bytes > maxBytes) break;
-            records.Add(new StoredRecord(reader.GetInt64(0), reader.GetInt64(1), key, data));
+            var payload = reader.GetFieldValue<byte[]>(2);
+            if (!RecordChunks.Unpack(payload, reader.GetInt64(0), reader.GetInt64(1), fromIndex, limit, maxBytes, ref bytes, records)) break;
         }
 
         return records;
@@ -333,17 +337,14 @@ public sealed class PostgresStreamStore : IStreamStore
 
     private static async Task<Reservation?> ReserveAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, AppendBatch batch, long[] streamIds, int[] shardIndexes, int[] counts,
-        (int[] Slots, int[] Offsets, string[] Keys, byte[][] Data) records, CancellationToken ct)
+        byte[][] payloads, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(AppendSql, connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = streamIds });
         cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = shardIndexes });
         cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = counts });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.ArrivalMs });
-        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = records.Slots });
-        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = records.Offsets });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = records.Keys });
-        cmd.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = records.Data });
+        cmd.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads });
         var firstIndexes = new long[streamIds.Length];
         var arrivalMs = batch.ArrivalMs;
         var reserved = 0;
@@ -375,17 +376,14 @@ public sealed class PostgresStreamStore : IStreamStore
         for (var i = 0; i < shards.Count; i++)
         {
             var shard = shards[i];
-            var index = reservation.FirstIndexes[i];
-            foreach (var (key, data) in shard.Records)
-            {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(shard.StreamId, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(shard.ShardIndex, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(index++, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(reservation.ArrivalMs, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(key, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(data, NpgsqlDbType.Bytea, ct);
-            }
+            if (shard.Records.Count == 0) continue;
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(shard.StreamId, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(shard.ShardIndex, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(reservation.FirstIndexes[i], NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(reservation.ArrivalMs, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(shard.Records.Count, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(RecordChunks.Pack(shard.Records), NpgsqlDbType.Bytea, ct);
         }
 
         await copy.CompleteAsync(ct);

@@ -5,16 +5,31 @@ namespace Sluice.Streams.Storage;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a committed append survives a crash.
-/// One connection writes (the group committer's); reads use pooled connections alongside it.
+/// One connection writes (the group committer's); reads use pooled connections alongside it. Records are stored in
+/// chunks (<see cref="RecordChunks"/>), one row per shard per append.
 /// </summary>
 public sealed class SqliteStreamStore : IStreamStore
 {
+    // PRAGMA user_version: 0 = a new file or one with a row per record; 2 = records in chunks.
+    private const int SchemaVersion = 2;
+
+    // Indexes are contiguous per shard and arrival times non-decreasing in index order, so the records a read wants lie
+    // in [start, start + limit), start being past both the requested index and the records that arrived too early.
+    private const string ReadSql = """
+        WITH bounds AS (
+            SELECT max($i, COALESCE((SELECT first_index FROM record_chunks WHERE stream_id = $s AND shard = $h AND arrival_ms >= $a ORDER BY first_index LIMIT 1), $i)) AS start)
+        SELECT c.first_index, c.arrival_ms, c.payload FROM record_chunks c, bounds b
+        WHERE c.stream_id = $s AND c.shard = $h AND c.arrival_ms >= $a
+          AND c.first_index >= COALESCE((SELECT max(first_index) FROM record_chunks WHERE stream_id = $s AND shard = $h AND first_index <= b.start), 0)
+          AND c.first_index < b.start + $l
+        ORDER BY c.first_index
+        """;
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Dictionary<(long Stream, int Shard), ShardSequence> _sequences = [];
     private SqliteConnection? _writer;
-    private SqliteCommand? _insertRecord;
-    private SqliteCommand? _insertBatch;
+    private SqliteCommand? _insertChunk;
     private SqliteCommand? _updateSequence;
 
     public SqliteStreamStore(string dataDir)
@@ -41,9 +56,9 @@ public sealed class SqliteStreamStore : IStreamStore
             CREATE TABLE IF NOT EXISTS stream_ids(id INTEGER PRIMARY KEY AUTOINCREMENT);
             CREATE TABLE IF NOT EXISTS streams(id INTEGER PRIMARY KEY, name TEXT NOT NULL, document TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS shard_sequences(stream_id INTEGER NOT NULL, shard INTEGER NOT NULL, next_index INTEGER NOT NULL, closed INTEGER NOT NULL, PRIMARY KEY(stream_id, shard)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS records(stream_id INTEGER NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, partition_key TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY(stream_id, shard, idx)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS record_batches(stream_id INTEGER NOT NULL, shard INTEGER NOT NULL, first_index INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, PRIMARY KEY(stream_id, shard, first_index)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS record_chunks(stream_id INTEGER NOT NULL, shard INTEGER NOT NULL, first_index INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, record_count INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY(stream_id, shard, first_index));
             """, ct);
+        await MigrateAsync(_writer, ct);
 
         await using (var cmd = _writer.CreateCommand())
         {
@@ -55,8 +70,7 @@ public sealed class SqliteStreamStore : IStreamStore
             }
         }
 
-        _insertRecord = Prepare(_writer, "INSERT INTO records(stream_id, shard, idx, arrival_ms, partition_key, data) VALUES ($s, $h, $i, $a, $k, $d)", "$s", "$h", "$i", "$a", "$k", "$d");
-        _insertBatch = Prepare(_writer, "INSERT OR REPLACE INTO record_batches(stream_id, shard, first_index, arrival_ms) VALUES ($s, $h, $i, $a)", "$s", "$h", "$i", "$a");
+        _insertChunk = Prepare(_writer, "INSERT INTO record_chunks(stream_id, shard, first_index, arrival_ms, record_count, payload) VALUES ($s, $h, $i, $a, $n, $p)", "$s", "$h", "$i", "$a", "$n", "$p");
         _updateSequence = Prepare(_writer, "UPDATE shard_sequences SET next_index = $n WHERE stream_id = $s AND shard = $h", "$n", "$s", "$h");
     }
 
@@ -116,8 +130,7 @@ public sealed class SqliteStreamStore : IStreamStore
         await using var cmd = w.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
-            DELETE FROM records WHERE stream_id = $s;
-            DELETE FROM record_batches WHERE stream_id = $s;
+            DELETE FROM record_chunks WHERE stream_id = $s;
             DELETE FROM shard_sequences WHERE stream_id = $s;
             DELETE FROM streams WHERE id = $s;
             """;
@@ -162,32 +175,21 @@ public sealed class SqliteStreamStore : IStreamStore
         }
 
         using var tx = w.BeginTransaction();
-        _insertRecord!.Transaction = tx;
-        _insertBatch!.Transaction = tx;
+        _insertChunk!.Transaction = tx;
         _updateSequence!.Transaction = tx;
-        var p = _insertRecord.Parameters;
+        var p = _insertChunk.Parameters;
         p[3].Value = batch.ArrivalMs;
         foreach (var shard in batch.Shards)
         {
+            if (shard.Records.Count == 0) continue;
             p[0].Value = shard.StreamId;
             p[1].Value = shard.ShardIndex;
-            var index = shard.FirstIndex;
-            foreach (var (key, data) in shard.Records)
-            {
-                p[2].Value = index++;
-                p[4].Value = key;
-                p[5].Value = data;
-                _insertRecord.ExecuteNonQuery();
-            }
-
-            var b = _insertBatch.Parameters;
-            b[0].Value = shard.StreamId;
-            b[1].Value = shard.ShardIndex;
-            b[2].Value = shard.FirstIndex;
-            b[3].Value = batch.ArrivalMs;
-            _insertBatch.ExecuteNonQuery();
+            p[2].Value = shard.FirstIndex;
+            p[4].Value = shard.Records.Count;
+            p[5].Value = RecordChunks.Pack(shard.Records);
+            _insertChunk.ExecuteNonQuery();
             var u = _updateSequence.Parameters;
-            u[0].Value = index;
+            u[0].Value = shard.FirstIndex + shard.Records.Count;
             u[1].Value = shard.StreamId;
             u[2].Value = shard.ShardIndex;
             _updateSequence.ExecuteNonQuery();
@@ -213,24 +215,22 @@ public sealed class SqliteStreamStore : IStreamStore
 
     public async Task<IReadOnlyList<StoredRecord>> ReadAsync(long streamId, int shardIndex, long fromIndex, long minArrivalMs, int limit, int maxBytes, CancellationToken ct)
     {
+        var records = new List<StoredRecord>();
+        if (limit <= 0) return records;
         await using var connection = await OpenReaderAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT idx, arrival_ms, partition_key, data FROM records WHERE stream_id = $s AND shard = $h AND idx >= $i AND arrival_ms >= $a ORDER BY idx LIMIT $l";
+        cmd.CommandText = ReadSql;
         cmd.Parameters.AddWithValue("$s", streamId);
         cmd.Parameters.AddWithValue("$h", shardIndex);
-        cmd.Parameters.AddWithValue("$i", fromIndex);
+        cmd.Parameters.AddWithValue("$i", Math.Min(fromIndex, long.MaxValue - limit - 1));
         cmd.Parameters.AddWithValue("$a", minArrivalMs);
         cmd.Parameters.AddWithValue("$l", limit);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var records = new List<StoredRecord>();
         var bytes = 0;
         while (await reader.ReadAsync(ct))
         {
-            var data = (byte[])reader.GetValue(3);
-            var key = reader.GetString(2);
-            bytes += data.Length + key.Length;
-            if (records.Count > 0 && bytes > maxBytes) break;
-            records.Add(new StoredRecord(reader.GetInt64(0), reader.GetInt64(1), key, data));
+            var payload = (byte[])reader.GetValue(2);
+            if (!RecordChunks.Unpack(payload, reader.GetInt64(0), reader.GetInt64(1), fromIndex, limit, maxBytes, ref bytes, records)) break;
         }
 
         return records;
@@ -240,7 +240,7 @@ public sealed class SqliteStreamStore : IStreamStore
     {
         await using var connection = await OpenReaderAsync(ct);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT first_index FROM record_batches WHERE stream_id = $s AND shard = $h AND arrival_ms >= $a ORDER BY first_index LIMIT 1";
+        cmd.CommandText = "SELECT first_index FROM record_chunks WHERE stream_id = $s AND shard = $h AND arrival_ms >= $a ORDER BY first_index LIMIT 1";
         cmd.Parameters.AddWithValue("$s", streamId);
         cmd.Parameters.AddWithValue("$h", shardIndex);
         cmd.Parameters.AddWithValue("$a", arrivalMs);
@@ -250,15 +250,14 @@ public sealed class SqliteStreamStore : IStreamStore
     public Task TrimAsync(long streamId, int shardIndex, long beforeArrivalMs, CancellationToken ct) => WriteAsync(async w =>
     {
         await using var find = w.CreateCommand();
-        find.CommandText = "SELECT first_index FROM record_batches WHERE stream_id = $s AND shard = $h AND arrival_ms >= $a ORDER BY first_index LIMIT 1";
+        find.CommandText = "SELECT first_index FROM record_chunks WHERE stream_id = $s AND shard = $h AND arrival_ms >= $a ORDER BY first_index LIMIT 1";
         find.Parameters.AddWithValue("$s", streamId);
         find.Parameters.AddWithValue("$h", shardIndex);
         find.Parameters.AddWithValue("$a", beforeArrivalMs);
         var cut = await find.ExecuteScalarAsync(ct) is long index ? index : _sequences.GetValueOrDefault((streamId, shardIndex))?.Next ?? 0;
         await using var delete = w.CreateCommand();
         delete.CommandText = """
-            DELETE FROM records WHERE stream_id = $s AND shard = $h AND idx < $c;
-            DELETE FROM record_batches WHERE stream_id = $s AND shard = $h AND first_index < $c;
+            DELETE FROM record_chunks WHERE stream_id = $s AND shard = $h AND first_index < $c;
             """;
         delete.Parameters.AddWithValue("$s", streamId);
         delete.Parameters.AddWithValue("$h", shardIndex);
@@ -272,8 +271,7 @@ public sealed class SqliteStreamStore : IStreamStore
         await _writeGate.WaitAsync();
         try
         {
-            _insertRecord?.Dispose();
-            _insertBatch?.Dispose();
+            _insertChunk?.Dispose();
             _updateSequence?.Dispose();
             if (_writer is not null) await _writer.DisposeAsync();
             _writer = null;
@@ -305,6 +303,57 @@ public sealed class SqliteStreamStore : IStreamStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
         return connection;
+    }
+
+    /// <summary>Moves a file written with a row per record into chunks of one record each, once.</summary>
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        await using (var version = connection.CreateCommand())
+        {
+            version.CommandText = "PRAGMA user_version";
+            if ((long)(await version.ExecuteScalarAsync(ct))! >= SchemaVersion) return;
+        }
+
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var exists = connection.CreateCommand())
+        {
+            exists.Transaction = tx;
+            exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'";
+            if ((long)(await exists.ExecuteScalarAsync(ct))! > 0)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT INTO record_chunks(stream_id, shard, first_index, arrival_ms, record_count, payload) VALUES ($s, $h, $i, $a, 1, $p)";
+                var one = new List<(string, byte[])>(1);
+                await using var select = connection.CreateCommand();
+                select.Transaction = tx;
+                select.CommandText = "SELECT stream_id, shard, idx, arrival_ms, partition_key, data FROM records ORDER BY stream_id, shard, idx";
+                await using (var reader = await select.ExecuteReaderAsync(ct))
+                {
+                    while (await reader.ReadAsync(ct))
+                    {
+                        one.Clear();
+                        one.Add((reader.GetString(4), (byte[])reader.GetValue(5)));
+                        insert.Parameters.Clear();
+                        insert.Parameters.AddWithValue("$s", reader.GetInt64(0));
+                        insert.Parameters.AddWithValue("$h", reader.GetInt64(1));
+                        insert.Parameters.AddWithValue("$i", reader.GetInt64(2));
+                        insert.Parameters.AddWithValue("$a", reader.GetInt64(3));
+                        insert.Parameters.AddWithValue("$p", RecordChunks.Pack(one));
+                        await insert.ExecuteNonQueryAsync(ct);
+                    }
+                }
+            }
+        }
+
+        await using (var finish = connection.CreateCommand())
+        {
+            finish.Transaction = tx;
+            finish.CommandText = $"DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS record_batches; PRAGMA user_version = {SchemaVersion};";
+            await finish.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken ct)
