@@ -68,7 +68,7 @@ static async Task MeasureLatencyAsync(StreamsClient client, string stream, Optio
         {
             var data = new byte[options.RecordSize];
             BinaryPrimitives.WriteInt64LittleEndian(data, stamp);
-            request.Records.Add(new PutRecordsEntry { PartitionKey = "k", Data = ByteString.CopyFrom(data) });
+            request.Records.Add(new PutRecordsEntry { PartitionKey = "k", ExplicitHashKey = "0", Data = ByteString.CopyFrom(data) }); // shardId-000000000000
         }
 
         puts.Add(client.PutRecordsAsync(request));
