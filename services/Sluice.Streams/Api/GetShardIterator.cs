@@ -33,51 +33,7 @@ internal static class GetShardIterator
             var shard = FindShard(catalog, stream, shardId);
             if (catalog.StatusOf(stream) == StreamStatus.CREATING) throw AwsException.NotFound(catalog.Arns.NotFound(stream.Name));
 
-            long position;
-            switch (type)
-            {
-                case "TRIM_HORIZON":
-                    position = 0;
-                    break;
-                case "LATEST":
-                    position = shard.EndRecordIndex ?? await ctx.Store.NextRecordIndexAsync(stream.Id, shard.Index, ct);
-                    break;
-                case "AT_TIMESTAMP":
-                    {
-                        var timestamp = body.Time("Timestamp") ?? throw AwsException.InvalidArgument(
-                            "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
-                        var ms = timestamp.ToUnixTimeMilliseconds();
-                        var now = catalog.NowMs;
-                        if (ms > now)
-                        {
-                            throw AwsException.InvalidArgument(
-                                $"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {now}");
-                        }
-
-                        position = await ctx.Store.FirstIndexAtOrAfterAsync(stream.Id, shard.Index, ms, ct)
-                            ?? shard.EndRecordIndex ?? await ctx.Store.NextRecordIndexAsync(stream.Id, shard.Index, ct);
-                        break;
-                    }
-
-                default:
-                    {
-                        if (!SequenceNumbers.TryParse(sequence!, out var parsed) || stream.FindShard(parsed.ShardIndex) is not { } owner || owner.CreatedSeconds != parsed.ShardCreatedSeconds)
-                        {
-                            throw AwsException.InvalidArgument(
-                                $"StartingSequenceNumber {sequence} used in GetShardIterator on shard {shard.ShardId} in stream {stream.Name} under account {catalog.Arns.Account} is invalid.");
-                        }
-
-                        if (owner.Index != shard.Index)
-                        {
-                            throw AwsException.InvalidArgument($"Invalid StartingSequenceNumber. It encodes {owner.ShardId}, while it was used in a call to a shard with {shard.ShardId}");
-                        }
-
-                        position = parsed.RecordIndex == SequenceNumbers.EndIndex
-                            ? shard.EndRecordIndex ?? parsed.RecordIndex
-                            : type == "AT_SEQUENCE_NUMBER" ? parsed.RecordIndex : parsed.RecordIndex + 1;
-                        break;
-                    }
-            }
+            var position = await StartingPositions.IndexAsync(ctx, stream, shard, type, sequence, body.Time("Timestamp"), "GetShardIterator", ct);
 
             w.WriteString("ShardIterator", ctx.Iterators.Encode(new ShardIteratorPosition(stream.Name, stream.CreatedMs, shard.Index, position, catalog.NowMs)));
         });

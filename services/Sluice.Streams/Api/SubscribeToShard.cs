@@ -196,55 +196,20 @@ internal static class SubscribeToShard
     /// <summary>The record index a StartingPosition names, with GetShardIterator's rules and messages.</summary>
     private static async Task<long> StartIndexAsync(StreamsContext ctx, StreamState stream, ShardState shard, JsonElement position, CancellationToken ct)
     {
-        var catalog = ctx.Catalog;
         var type = position.Str("Type")!;
         var sequence = position.Str("SequenceNumber");
-        switch (type)
+        if (type is "AT_SEQUENCE_NUMBER" or "AFTER_SEQUENCE_NUMBER" && sequence is null)
         {
-            case "TRIM_HORIZON":
-                return 0;
-            case "LATEST":
-                return shard.EndRecordIndex ?? await ctx.Store.NextRecordIndexAsync(stream.Id, shard.Index, ct);
-            case "AT_TIMESTAMP":
-                {
-                    var timestamp = position.Time("Timestamp") ?? throw AwsException.InvalidArgument(
-                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
-                    var ms = timestamp.ToUnixTimeMilliseconds();
-                    var now = catalog.NowMs;
-                    if (ms > now)
-                    {
-                        throw AwsException.InvalidArgument(
-                            $"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {now}");
-                    }
-
-                    return await ctx.Store.FirstIndexAtOrAfterAsync(stream.Id, shard.Index, ms, ct)
-                        ?? shard.EndRecordIndex ?? await ctx.Store.NextRecordIndexAsync(stream.Id, shard.Index, ct);
-                }
-
-            default:
-                {
-                    if (sequence is null)
-                    {
-                        throw AwsException.InvalidArgument($"Must specify a SequenceNumber in StartingPosition of type {type}.");
-                    }
-
-                    if (!SequenceNumbers.TryParse(sequence, out var parsed) || stream.FindShard(parsed.ShardIndex) is not { } owner || owner.CreatedSeconds != parsed.ShardCreatedSeconds)
-                    {
-                        throw AwsException.InvalidArgument(
-                            $"StartingSequenceNumber {sequence} used in SubscribeToShard on shard {shard.ShardId} in stream {stream.Name} under account {catalog.Arns.Account} is invalid.");
-                    }
-
-                    if (owner.Index != shard.Index)
-                    {
-                        throw AwsException.InvalidArgument($"Invalid StartingSequenceNumber. It encodes {owner.ShardId}, while it was used in a call to a shard with {shard.ShardId}");
-                    }
-
-                    if (parsed.RecordIndex == SequenceNumbers.EndIndex) return shard.EndRecordIndex ?? parsed.RecordIndex;
-                    if (type == "AT_SEQUENCE_NUMBER") return parsed.RecordIndex;
-                    // After the shard's StartingSequenceNumber (a continuation sent before any record) is the first record.
-                    var isShardStart = parsed.RecordIndex == 0 && parsed.RecordSeconds == shard.CreatedSeconds;
-                    return isShardStart ? 0 : parsed.RecordIndex + 1;
-                }
+            throw AwsException.InvalidArgument($"Must specify a SequenceNumber in StartingPosition of type {type}.");
         }
+
+        // After the shard's StartingSequenceNumber (a continuation sent before any record) comes the first record.
+        if (type == "AFTER_SEQUENCE_NUMBER" && SequenceNumbers.TryParse(sequence!, out var parsed) && parsed.ShardIndex == shard.Index
+            && parsed.RecordIndex == 0 && parsed.RecordSeconds == shard.CreatedSeconds && parsed.ShardCreatedSeconds == shard.CreatedSeconds)
+        {
+            return 0;
+        }
+
+        return await StartingPositions.IndexAsync(ctx, stream, shard, type, sequence, position.Time("Timestamp"), "SubscribeToShard", ct);
     }
 }
