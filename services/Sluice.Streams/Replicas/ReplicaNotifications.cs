@@ -24,6 +24,7 @@ public sealed class ReplicaNotifications : BackgroundService
     public const string ChangedChannel = "sluice_streams_changed";
 
     private const int MaxPayloadChars = 7000; // PostgreSQL refuses payloads of 8000 bytes or more
+    private const string WakeAll = "*";
     private readonly NpgsqlDataSource? _dataSource;
     private readonly ShardSignals _signals;
     private readonly StreamCatalog _catalog;
@@ -103,6 +104,12 @@ public sealed class ReplicaNotifications : BackgroundService
             return;
         }
 
+        if (payload == WakeAll)
+        {
+            _signals.NotifyAll();
+            return;
+        }
+
         var colon = payload.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0 || !long.TryParse(payload.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var streamId)) return;
         var shards = new List<int>();
@@ -150,7 +157,8 @@ public sealed class ReplicaNotifications : BackgroundService
                     for (var i = 0; i < batch.Count; i++)
                     {
                         var (channel, payload) = batch[i];
-                        if (payload.Length > MaxPayloadChars) payload = payload[..MaxPayloadChars];
+                        // Too many shards for one notification: wake everything rather than cut a shard index in half.
+                        if (payload.Length > MaxPayloadChars) payload = _replica + "/" + WakeAll;
                         if (i > 0) sql.Append(", ");
                         sql.Append(CultureInfo.InvariantCulture, $"pg_notify('{channel}', $"); // channel names are constants above
                         sql.Append(i + 1).Append(')');
