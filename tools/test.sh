@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Sluice test: installs what the tests need (PostgreSQL, the AWS CLI, boto3, the
-# Node AWS SDK), starts a private PostgreSQL on loopback, then `dotnet test` on the solution.
+# Runs every Sluice test: installs what the tests need (PostgreSQL, the AWS CLI, boto3, aiosmtpd,
+# the Node AWS SDKs and s3rver), starts a private PostgreSQL on loopback, then `dotnet test` on the solution.
 # Extra arguments go to `dotnet test` unchanged, e.g. tools/test.sh --filter Category=Unit
 set -euo pipefail
 
@@ -58,6 +58,16 @@ missing=()
 find_pg_bin >/dev/null || missing+=(postgresql)
 find_aws >/dev/null || missing+=(awscli)
 find_python_with_boto3 >/dev/null || missing+=(python3-boto3)
+# A real SMTP server for the Alerts e-mail tests (python3 -m aiosmtpd).
+find_python_with_aiosmtpd() {
+  local c
+  for c in "${SLUICE_TEST_SMTP_PYTHON:-}" "$(command -v python3 2>/dev/null || true)" /usr/bin/python3; do
+    [[ -n "$c" && -x "$c" ]] || continue
+    if "$c" -c 'import aiosmtpd' >/dev/null 2>&1; then "$c" -c 'import sys; print(sys.executable)'; return 0; fi
+  done
+  return 1
+}
+find_python_with_aiosmtpd >/dev/null || missing+=(python3-aiosmtpd)
 
 if ((${#missing[@]} > 0)); then
   [[ "$(id -u)" == 0 ]] || die "missing ${missing[*]} and not root: install them with apt-get first"
@@ -70,7 +80,8 @@ fi
 PG_BIN="$(find_pg_bin)" || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin"
 SLUICE_TEST_AWS="$(find_aws)" || die "no working 'aws' CLI (tried PATH and /usr/bin/aws)"
 SLUICE_TEST_PYTHON="$(find_python_with_boto3)" || die "no python3 that can 'import boto3'"
-export SLUICE_TEST_AWS SLUICE_TEST_PYTHON
+SLUICE_TEST_SMTP_PYTHON="$(find_python_with_aiosmtpd)" || die "no python3 that can 'import aiosmtpd'"
+export SLUICE_TEST_AWS SLUICE_TEST_PYTHON SLUICE_TEST_SMTP_PYTHON
 
 command -v node >/dev/null 2>&1 || die "node is not on PATH (Node.js 20+ is needed for tests/clients)"
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH"
@@ -80,7 +91,7 @@ SLUICE_TEST_NODE_DIR="$ROOT/tests/clients"
 export SLUICE_TEST_NODE_DIR
 if [[ -f "$SLUICE_TEST_NODE_DIR/package.json" ]]; then
   stamp="$SLUICE_TEST_NODE_DIR/node_modules/.package-lock.json"
-  if [[ ! -d "$SLUICE_TEST_NODE_DIR/node_modules/@aws-sdk/client-kinesis" || ! -f "$stamp" ||
+  if [[ ! -d "$SLUICE_TEST_NODE_DIR/node_modules/@aws-sdk/client-kinesis" || ! -d "$SLUICE_TEST_NODE_DIR/node_modules/s3rver" || ! -f "$stamp" ||
         "$SLUICE_TEST_NODE_DIR/package-lock.json" -nt "$stamp" || "$SLUICE_TEST_NODE_DIR/package.json" -nt "$stamp" ]]; then
     log "installing Node packages in tests/clients"
     if [[ -f "$SLUICE_TEST_NODE_DIR/package-lock.json" ]]; then

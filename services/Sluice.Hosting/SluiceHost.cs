@@ -16,6 +16,7 @@ public static class SluiceHost
         builder.Services.AddSingleton(settings);
         var grpc = new GrpcListener();
         builder.Services.AddSingleton(grpc);
+        builder.Services.AddSingleton<StreamsGrpcAddress>();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -91,4 +92,16 @@ public sealed class GrpcListener
         address.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback
         : address.Equals(System.Net.IPAddress.IPv6Any) ? System.Net.IPAddress.IPv6Loopback
         : address;
+}
+
+/// <summary>
+/// Where Firehose, Analytics and Alerts reach the Streams gRPC data plane: <c>--streams-grpc</c> when set, otherwise this
+/// process's own gRPC listener (the all-in-one host). Known only once the host has started and bound its ports.
+/// </summary>
+public sealed class StreamsGrpcAddress(SluiceSettings settings, GrpcListener grpc)
+{
+    /// <summary>The address, or throws when neither <c>--streams-grpc</c> nor a local gRPC port is available.</summary>
+    public string Resolve() =>
+        settings.StreamsGrpc ?? grpc.Address
+        ?? throw new InvalidOperationException("No Streams gRPC address: set --streams-grpc, or keep --grpc-port on in the all-in-one host.");
 }

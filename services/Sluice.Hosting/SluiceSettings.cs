@@ -62,6 +62,23 @@ public sealed class SluiceSettings
     /// <summary>Refuse unsigned requests as AWS does. Off only for hand-made curl calls.</summary>
     public bool RequireSignature { get; set; } = true;
 
+    /// <summary>S3-compatible endpoint (path-style) for Firehose destinations and Analytics reference data; credentials
+    /// come from the standard AWS environment variables. Unset: Firehose S3 destinations write files under the data dir.</summary>
+    public string? S3Endpoint { get; set; }
+
+    /// <summary>gRPC address of the Streams service for Firehose, Analytics and Alerts; unset in the all-in-one host
+    /// means this process's own Streams.</summary>
+    public string? StreamsGrpc { get; set; }
+
+    /// <summary>Lambda ARN (or function name) → HTTP URL of a handler that speaks the Lambda event contract.</summary>
+    public Dictionary<string, string> LambdaEndpoints { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A declarative resources file (YAML: streams, delivery streams, applications, rules) applied at start.</summary>
+    public string? ResourcesFile { get; set; }
+
+    /// <summary>SMTP server (host:port) the Alerts e-mail notifier sends through.</summary>
+    public string? Smtp { get; set; }
+
     private static readonly (string Name, string Help, Action<SluiceSettings, string> Set)[] Options =
     [
         ("host", "address to listen on (default 127.0.0.1)", (s, v) => s.Host = v),
@@ -82,6 +99,11 @@ public sealed class SluiceSettings
         ("throughput-limits", "true to enforce per-shard throughput quotas (default false)", (s, v) => s.ThroughputLimits = Bool(v, "throughput-limits")),
         ("on-demand-shards", "shards of a new ON_DEMAND stream (default 4)", (s, v) => s.OnDemandShards = Int(v, "on-demand-shards")),
         ("require-signature", "false to accept unsigned requests (default true)", (s, v) => s.RequireSignature = Bool(v, "require-signature")),
+        ("s3-endpoint", "S3-compatible endpoint URL, path-style (default: files under --data-dir)", (s, v) => s.S3Endpoint = Url(v, "s3-endpoint")),
+        ("streams-grpc", "gRPC address of the Streams service (default: this process)", (s, v) => s.StreamsGrpc = Url(v, "streams-grpc")),
+        ("lambda-endpoints", "ARN=URL[,ARN=URL...]: HTTP handlers standing in for Lambda functions", (s, v) => AddLambdaEndpoints(s, v)),
+        ("resources", "YAML resources file applied at start", (s, v) => s.ResourcesFile = v),
+        ("smtp", "SMTP server host:port for e-mail notifications", (s, v) => s.Smtp = v),
     ];
 
     /// <summary>One line per option, for --help.</summary>
@@ -140,6 +162,21 @@ public sealed class SluiceSettings
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= -1 and <= 65535
             ? n
             : throw new ArgumentException($"Option '--{name}' needs a port number (0 = any free port, -1 = off), got '{v}'.");
+
+    private static string Url(string v, string name) =>
+        Uri.TryCreate(v, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? v.TrimEnd('/')
+            : throw new ArgumentException($"Option '--{name}' needs an http:// or https:// URL, got '{v}'.");
+
+    private static void AddLambdaEndpoints(SluiceSettings settings, string v)
+    {
+        foreach (var pair in v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.LastIndexOf("=http", StringComparison.Ordinal);
+            if (eq <= 0) throw new ArgumentException($"Option '--lambda-endpoints' needs ARN=URL pairs, got '{pair}'.");
+            settings.LambdaEndpoints[pair[..eq]] = Url(pair[(eq + 1)..], "lambda-endpoints");
+        }
+    }
 
     private static bool Bool(string v, string name) => v.ToLowerInvariant() switch
     {

@@ -1,5 +1,5 @@
+using Sluice.Cli;
 using Sluice.Hosting;
-using Sluice.Streams;
 
 // The `sluice` command: `up` runs every service in one process (the embedded, all-in-one mode).
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -27,10 +27,9 @@ catch (ArgumentException e)
 }
 
 var builder = SluiceHost.CreateBuilder(settings);
-builder.Services.AddSluiceStreams();
+builder.Services.AddSluiceAllInOne();
 var app = builder.Build();
-app.MapHealth();
-app.MapSluiceStreams();
+app.MapSluiceAllInOne();
 await app.StartAsync();
 
 var endpoint = $"http://{settings.Host}:{settings.Port}";

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
 
-namespace Sluice.Streams.Tests;
+namespace Sluice.Testing;
 
 /// <summary>Raw Kinesis JSON 1.1 calls, to check the wire exactly (status, __type, message, members).</summary>
 public sealed class KinesisCaller(string endpoint) : IDisposable

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using NUnit.Framework;
 
-namespace Sluice.Streams.Tests;
+namespace Sluice.Testing;
 
 /// <summary>The all-in-one `sluice up` host as a child process, for tests that kill it or drive it with other clients.</summary>
 public sealed class HostProcess : IDisposable

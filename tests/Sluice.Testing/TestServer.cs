@@ -6,11 +6,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NUnit.Framework;
+using Sluice.Cli;
 using Sluice.Hosting;
 
-namespace Sluice.Streams.Tests;
+namespace Sluice.Testing;
 
-/// <summary>A real Streams service on a loopback port, over SQLite in a temp dir or a fresh PostgreSQL database.</summary>
+/// <summary>The real all-in-one host (every service) on a loopback port, over SQLite in a temp dir or a fresh PostgreSQL database.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -46,10 +47,9 @@ public sealed class TestServer : IAsyncDisposable
         if (settings.TlsPort > 0) settings.TlsPort = 0;
         if (settings.GrpcPort > 0) settings.GrpcPort = 0;
         var builder = SluiceHost.CreateBuilder(settings);
-        builder.Services.AddSluiceStreams();
+        builder.Services.AddSluiceAllInOne();
         var app = builder.Build();
-        app.MapHealth();
-        app.MapSluiceStreams();
+        app.MapSluiceAllInOne();
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var address = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.AwsProtocol;
+
+namespace Sluice.Firehose;
+
+/// <summary>Registers the Firehose service (the Amazon Data Firehose API and its delivery loops) in a host.</summary>
+public static class FirehoseService
+{
+    public const string TargetPrefix = "Firehose_20150804";
+
+    public static IServiceCollection AddSluiceFirehose(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSluiceFirehose(this IEndpointRouteBuilder app) => app.MapAwsJsonEndpoint();
+}
