@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.AwsProtocol;
+using Sluice.Firehose.Delivery;
+using Sluice.Firehose.Transform;
 
 namespace Sluice.Firehose;
 
@@ -13,8 +15,14 @@ public static class FirehoseService
     public static IServiceCollection AddSluiceFirehose(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddFirehoseHooks();
+        services.AddFirehoseDelivery();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapSluiceFirehose(this IEndpointRouteBuilder app) => app.MapAwsJsonEndpoint();
+    public static IEndpointRouteBuilder MapSluiceFirehose(this IEndpointRouteBuilder app)
+    {
+        app.MapFirehoseDelivery();
+        return app.MapAwsJsonEndpoint();
+    }
 }
