@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Sluice.Alerts;
 
@@ -9,7 +10,7 @@ public static class AlertsService
 {
     public static IServiceCollection AddSluiceAlerts(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sluice.AwsProtocol;
 
 namespace Sluice.Analytics;
@@ -12,7 +13,7 @@ public static class AnalyticsService
 
     public static IServiceCollection AddSluiceAnalytics(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 

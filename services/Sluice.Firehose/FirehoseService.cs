@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sluice.AwsProtocol;
 using Sluice.Firehose.Delivery;
 using Sluice.Firehose.Transform;
@@ -14,7 +15,7 @@ public static class FirehoseService
 
     public static IServiceCollection AddSluiceFirehose(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddFirehoseHooks();
         services.AddFirehoseDelivery();
         return services;

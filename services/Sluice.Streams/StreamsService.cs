@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Sluice.AwsProtocol;
 using Sluice.Grpc;
@@ -57,7 +58,7 @@ public static class StreamsService
 
     public static IServiceCollection AddSluiceStreams(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StreamArns>();
         services.AddSingleton<IStreamStore>(sp =>
         {

@@ -41,13 +41,15 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The bound gRPC data-plane address, or null when the gRPC port is off.</summary>
     public string? GrpcEndpoint { get; }
 
-    public static async Task<TestServer> StartAsync(SluiceSettings settings)
+    /// <summary>Starts the host; <paramref name="configure"/> runs after the services are added (e.g. to replace the <see cref="TimeProvider"/> with a <see cref="ShiftedClock"/>).</summary>
+    public static async Task<TestServer> StartAsync(SluiceSettings settings, Action<IServiceCollection>? configure = null)
     {
         settings.Port = 0;
         if (settings.TlsPort > 0) settings.TlsPort = 0;
         if (settings.GrpcPort > 0) settings.GrpcPort = 0;
         var builder = SluiceHost.CreateBuilder(settings);
         builder.Services.AddSluiceAllInOne();
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapSluiceAllInOne();
         await app.StartAsync();
