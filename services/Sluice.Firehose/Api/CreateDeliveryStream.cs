@@ -88,6 +88,7 @@ internal static class CreateDeliveryStream
                 Arn = ctx.Catalog.ArnOf(name),
                 Type = type,
                 Status = "CREATING",
+                StatusSinceMs = now,
                 CreatedMs = now,
                 Destination = kind,
                 LegacyS3 = legacy,
@@ -109,7 +110,7 @@ internal static class CreateDeliveryStream
             {
                 try
                 {
-                    await ctx.Streams.CreateAsync(name, Math.Max(1, hint ?? 1), ct);
+                    await ctx.Streams.CreateAsync(name, BackingStreams.ShardsFor(hint), ct);
                 }
                 catch
                 {
@@ -118,7 +119,7 @@ internal static class CreateDeliveryStream
                 }
             }
 
-            await ctx.Catalog.UpdateAsync(name, s => s with { Status = "ACTIVE" }, CancellationToken.None);
+            await ctx.Catalog.UpdateAsync(name, s => s with { Status = "ACTIVE", StatusSinceMs = ctx.NowMs }, CancellationToken.None);
             w.WriteString("DeliveryStreamARN", state.Arn);
         });
     }

@@ -30,6 +30,9 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
         }
     }
 
+    /// <summary>Shards of a backing stream: one per MB/s of ThroughputHintInMBs (a shard takes 1 MB/s of writes), at least one.</summary>
+    public static int ShardsFor(int? throughputHintInMBs) => Math.Max(1, throughputHintInMBs ?? 1);
+
     public async Task CreateAsync(string deliveryStreamName, int shardCount, CancellationToken ct)
     {
         try
@@ -74,9 +77,10 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
 
     /// <summary>
     /// Appends the records to the backing stream, retrying the ones that fail; answers a RecordId per record, or null
-    /// for a record that could still not be appended. Returns only once every appended record is durable.
+    /// for a record that could still not be appended. Returns only once every appended record is durable. The arrays
+    /// are handed to the request as they are (no copy), so callers must not change them.
     /// </summary>
-    public async Task<string?[]> AppendAsync(string deliveryStreamName, ReadOnlyMemory<byte>[] records, CancellationToken ct)
+    public async Task<string?[]> AppendAsync(string deliveryStreamName, byte[][] records, CancellationToken ct)
     {
         var ids = new string?[records.Length];
         var pending = new List<int>(records.Length);
@@ -87,7 +91,7 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
             var request = new PutRecordsRequest { StreamName = streamName };
             foreach (var i in pending)
             {
-                request.Records.Add(new PutRecordsEntry { PartitionKey = PartitionKeys[Random.Shared.Next(PartitionKeys.Length)], Data = ByteString.CopyFrom(records[i].Span) });
+                request.Records.Add(new PutRecordsEntry { PartitionKey = PartitionKeys[Random.Shared.Next(PartitionKeys.Length)], Data = UnsafeByteOperations.UnsafeWrap(records[i]) });
             }
 
             PutRecordsResponse response;

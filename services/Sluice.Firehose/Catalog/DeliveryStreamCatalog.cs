@@ -73,6 +73,14 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     /// <summary>The delivery stream, or ResourceNotFoundException.</summary>
     public DeliveryStreamState Get(string name) => Find(name) ?? throw NotFound(name);
 
+    /// <summary>Like <see cref="Get"/>, but with a shared store a name this replica does not know yet is looked up there first.</summary>
+    public async ValueTask<DeliveryStreamState> GetAsync(string name, CancellationToken ct)
+    {
+        if (Find(name) is { } known) return known;
+        if (store.Shared) await RefreshAsync(ct);
+        return Get(name);
+    }
+
     /// <summary>Every delivery stream, alphabetical.</summary>
     public List<DeliveryStreamState> All()
     {
@@ -105,28 +113,39 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     }
 
     /// <summary>
-    /// Applies a change to the current state under the catalog lock and stores it. <paramref name="change"/> sees the
-    /// latest state and may throw an <see cref="AwsException"/> to refuse.
+    /// Applies a change to the current state and stores it. <paramref name="change"/> sees the latest state and may
+    /// throw an <see cref="AwsException"/> to refuse; when another replica changed the stream in between, the change
+    /// is applied again to what it stored.
     /// </summary>
     public async Task<DeliveryStreamState> UpdateAsync(string name, Func<DeliveryStreamState, DeliveryStreamState> change, CancellationToken ct)
     {
-        DeliveryStreamState next;
-        await _gate.WaitAsync(ct);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            var current = Get(name);
-            next = change(current);
-            var document = JsonSerializer.Serialize(next);
-            await store.UpdateAsync(name, document, ct);
-            _streams[name] = (next, document);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            var stale = false;
+            DeliveryStreamState next;
+            await _gate.WaitAsync(ct);
+            try
+            {
+                if (!_streams.TryGetValue(name, out var current)) throw NotFound(name);
+                next = change(current.State);
+                var document = JsonSerializer.Serialize(next);
+                if (await store.UpdateAsync(name, current.Document, document, ct)) _streams[name] = (next, document);
+                else stale = true;
+            }
+            finally
+            {
+                _gate.Release();
+            }
 
-        Publish();
-        return next;
+            if (!stale)
+            {
+                Publish();
+                return next;
+            }
+
+            if (attempt == 5) throw new AwsException("ConcurrentModificationException", $"Firehose {name} was changed concurrently; retry the request.");
+            await RefreshAsync(ct);
+        }
     }
 
     public async Task RemoveAsync(string name, CancellationToken ct)
@@ -153,7 +172,10 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
             if (state.Status == "ACTIVE") active.Add(state.ToDefinition());
         }
 
+        // Tags and encryption do not change what the delivery loops do: only a new set of streams or versions is news.
+        var changed = !SameStreams(_active, active);
         _active = active;
+        if (!changed) return;
         try
         {
             Changed?.Invoke();
@@ -162,5 +184,16 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
         {
             logger.LogError(e, "A delivery stream directory subscriber failed.");
         }
+    }
+
+    private static bool SameStreams(IReadOnlyList<DeliveryStreamDefinition> a, List<DeliveryStreamDefinition> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i].Name != b[i].Name || a[i].VersionId != b[i].VersionId || a[i].CreateTimestamp != b[i].CreateTimestamp) return false;
+        }
+
+        return true;
     }
 }
