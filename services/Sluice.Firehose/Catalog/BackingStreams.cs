@@ -11,7 +11,7 @@ namespace Sluice.Firehose.Catalog;
 /// Firehose's side of the Streams data plane: creating and deleting a DirectPut delivery stream's backing stream,
 /// appending put records to it durably, and checking that a Kinesis source stream exists.
 /// </summary>
-public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
+public sealed class BackingStreams(StreamsGrpcAddress address, SluiceSettings settings) : IDisposable
 {
     private const int Attempts = 3;
 
@@ -103,6 +103,11 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
             {
                 await Task.Delay(50 * attempt, ct);
                 continue;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                // Deleted through another replica that this one has not heard from yet.
+                throw AwsException.NotFound($"Firehose {deliveryStreamName} under account {settings.AccountId} not found.");
             }
             catch (RpcException e)
             {

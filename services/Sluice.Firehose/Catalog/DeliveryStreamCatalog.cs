@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Sluice.AwsProtocol;
 using Sluice.Firehose.Storage;
@@ -16,6 +17,9 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     : IDeliveryStreamDirectory
 {
     public const string DestinationId = "destinationId-000000000001";
+
+    // Enums by name, so the stored documents stay readable and survive reordered enum members.
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
     private readonly ConcurrentDictionary<string, (DeliveryStreamState State, string Document)> _streams = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -46,7 +50,7 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
                 if (_streams.TryGetValue(name, out var known) && known.Document == document) continue;
                 try
                 {
-                    _streams[name] = (JsonSerializer.Deserialize<DeliveryStreamState>(document)!, document);
+                    _streams[name] = (JsonSerializer.Deserialize<DeliveryStreamState>(document, Json)!, document);
                     changed = true;
                 }
                 catch (JsonException e)
@@ -73,10 +77,13 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     /// <summary>The delivery stream, or ResourceNotFoundException.</summary>
     public DeliveryStreamState Get(string name) => Find(name) ?? throw NotFound(name);
 
-    /// <summary>Like <see cref="Get"/>, but with a shared store a name this replica does not know yet is looked up there first.</summary>
+    /// <summary>
+    /// Like <see cref="Get"/>, but with a shared store a name this replica does not know yet, or knows only in a passing
+    /// status (CREATING, DELETING) that another replica may have moved on from, is read from the store first.
+    /// </summary>
     public async ValueTask<DeliveryStreamState> GetAsync(string name, CancellationToken ct)
     {
-        if (Find(name) is { } known) return known;
+        if (Find(name) is { Status: "ACTIVE" } known) return known;
         if (store.Shared) await RefreshAsync(ct);
         return Get(name);
     }
@@ -93,7 +100,7 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     /// <summary>Stores a new delivery stream; ResourceInUseException when the name is taken (on any replica).</summary>
     public async Task AddAsync(DeliveryStreamState state, CancellationToken ct)
     {
-        var document = JsonSerializer.Serialize(state);
+        var document = JsonSerializer.Serialize(state, Json);
         await _gate.WaitAsync(ct);
         try
         {
@@ -128,7 +135,7 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
             {
                 if (!_streams.TryGetValue(name, out var current)) throw NotFound(name);
                 next = change(current.State);
-                var document = JsonSerializer.Serialize(next);
+                var document = JsonSerializer.Serialize(next, Json);
                 if (await store.UpdateAsync(name, current.Document, document, ct)) _streams[name] = (next, document);
                 else stale = true;
             }
