@@ -33,11 +33,25 @@ public sealed class BackingStreams(StreamsGrpcAddress address, SluiceSettings se
     /// <summary>Shards of a backing stream: one per MB/s of ThroughputHintInMBs (a shard takes 1 MB/s of writes), at least one.</summary>
     public static int ShardsFor(int? throughputHintInMBs) => Math.Max(1, throughputHintInMBs ?? 1);
 
+    /// <summary>Creates the backing stream (keeping one that exists) and returns once it is ACTIVE.</summary>
     public async Task CreateAsync(string deliveryStreamName, int shardCount, CancellationToken ct)
     {
+        var name = DeliveryStreamDefinition.BackingStreamName(deliveryStreamName);
         try
         {
-            await Client.CreateStreamAsync(DeliveryStreamDefinition.BackingStreamName(deliveryStreamName), shardCount, ct);
+            var stream = await Client.CreateStreamAsync(name, shardCount, ct);
+            // Streams may keep a new stream CREATING for a while (--create-stream-ms); puts need it ACTIVE.
+            for (var i = 0; i < 600 && stream.Status == "CREATING"; i++)
+            {
+                await Task.Delay(50, ct);
+                stream = await Client.DescribeStreamAsync(name, ct);
+            }
+
+            if (stream.Status != "ACTIVE") throw Unavailable($"The backing stream of {deliveryStreamName} is {stream.Status}, not ACTIVE.");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            throw AwsException.InUse($"Firehose {deliveryStreamName} cannot be created yet: {e.Status.Detail} Retry shortly.");
         }
         catch (RpcException e)
         {
