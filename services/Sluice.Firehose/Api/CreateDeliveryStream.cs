@@ -11,12 +11,15 @@ namespace Sluice.Firehose.Api;
 /// </summary>
 internal static class CreateDeliveryStream
 {
+    // The current AWS quota (older documents say 50).
+    private const int MaxDeliveryStreams = 5000;
+
     public static AwsOperation Operation(FirehoseContext ctx)
     {
         var shape = new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
             .Optional("DeliveryStreamType", new StringShape { Enum = ["DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource"] })
-            .Optional("DirectPutSourceConfiguration", new StructureShape().Required("ThroughputHintInMBs", Input.Int(1, 100)))
+            .Optional("DirectPutSourceConfiguration", new StructureShape().Required("ThroughputHintInMBs", Input.Range(1, 100)))
             .Optional("KinesisStreamSourceConfiguration", new StructureShape().Required("KinesisStreamARN", Input.KinesisStreamArn).Required("RoleARN", Input.RoleArn))
             .Optional("DeliveryStreamEncryptionConfigurationInput", Input.EncryptionInput)
             .Optional("S3DestinationConfiguration", DestinationShapes.S3(update: false))
@@ -25,7 +28,7 @@ internal static class CreateDeliveryStream
             .Optional("HttpEndpointDestinationConfiguration", DestinationShapes.HttpEndpoint(update: false))
             .Optional("Tags", Input.Tags);
         foreach (var name in DestinationShapes.Unsupported) shape.Optional(name, new StructureShape());
-        shape.Optional("MSKSourceConfiguration", new StructureShape());
+        shape.Optional("MSKSourceConfiguration", new StructureShape()).Optional("DatabaseSourceConfiguration", new StructureShape());
 
         return new AwsOperation("CreateDeliveryStream", shape, async (req, w, ct) =>
         {
@@ -66,6 +69,11 @@ internal static class CreateDeliveryStream
                 }
 
                 StreamEncryption.CheckInput(e);
+            }
+
+            if (ctx.Catalog.All().Count >= MaxDeliveryStreams)
+            {
+                throw AwsException.LimitExceeded($"An account can have at most {MaxDeliveryStreams} delivery streams in a region.");
             }
 
             var tags = body.ReadTags("Tags");

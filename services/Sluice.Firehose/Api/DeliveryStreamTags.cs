@@ -31,7 +31,7 @@ internal static class DeliveryStreamTags
         new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
             .Optional("ExclusiveStartTagKey", Input.TagKey)
-            .Optional("Limit", Input.Int(1, 50)),
+            .Optional("Limit", Input.Range(1, 50)),
         async (req, w, ct) =>
         {
             var stream = await ctx.Catalog.GetAsync(req.Body.Str("DeliveryStreamName")!, ct);

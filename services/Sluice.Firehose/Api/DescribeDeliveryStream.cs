@@ -10,7 +10,7 @@ internal static class DescribeDeliveryStream
     public static AwsOperation Operation(FirehoseContext ctx) => new("DescribeDeliveryStream",
         new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
-            .Optional("Limit", Input.Int(1, 10000))
+            .Optional("Limit", Input.Range(1, 10000))
             .Optional("ExclusiveStartDestinationId", new StringShape { MinLength = 1, MaxLength = 100, Pattern = "[a-zA-Z0-9-]+" }),
         async (req, w, ct) =>
         {

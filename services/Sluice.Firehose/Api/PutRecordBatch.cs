@@ -72,7 +72,7 @@ internal static class PutRecordBatch
         var stream = await ctx.Catalog.GetAsync(name, ct);
         if (stream.Type != DeliveryStreamType.DirectPut)
         {
-            throw AwsException.InvalidArgument($"This operation is not permitted on KinesisStreamAsSource delivery stream type.");
+            throw AwsException.InvalidArgument("This operation is not permitted on KinesisStreamAsSource delivery stream type.");
         }
 
         if (stream.Status != "ACTIVE")
