@@ -15,6 +15,9 @@ internal sealed class CatalogRefresh(DeliveryStreamCatalog catalog, IDeliveryStr
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
     private const long AbandonedMs = 60_000;
 
+    // Anything CREATING or DELETING from before this process started was left by an earlier one.
+    private readonly long _startedMs = catalog.NowMs;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var resumedAtStart = false;
@@ -26,7 +29,7 @@ internal sealed class CatalogRefresh(DeliveryStreamCatalog catalog, IDeliveryStr
                 if (store.Shared) await catalog.RefreshAsync(stoppingToken);
                 if (store.Shared || !resumedAtStart)
                 {
-                    await ResumeAsync(store.Shared ? AbandonedMs : 0, stoppingToken);
+                    await ResumeAsync(store.Shared ? catalog.NowMs - AbandonedMs : _startedMs, stoppingToken);
                     resumedAtStart = true;
                 }
             }
@@ -37,12 +40,11 @@ internal sealed class CatalogRefresh(DeliveryStreamCatalog catalog, IDeliveryStr
         }
     }
 
-    private async Task ResumeAsync(long olderThanMs, CancellationToken ct)
+    private async Task ResumeAsync(long beforeMs, CancellationToken ct)
     {
-        var now = catalog.NowMs;
         foreach (var stream in catalog.All())
         {
-            if (stream.Status is not ("CREATING" or "DELETING") || now - stream.StatusSinceMs < olderThanMs) continue;
+            if (stream.Status is not ("CREATING" or "DELETING") || stream.StatusSinceMs >= beforeMs) continue;
             logger.LogInformation("Finishing the {Status} of delivery stream {Name} left by an earlier process.", stream.Status, stream.Name);
             if (stream.Status == "CREATING")
             {
