@@ -57,7 +57,8 @@ public class ApiRecoveryTests
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "firehose.db")};Pooling=false");
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE delivery_streams SET document = replace(document, '\"Status\":\"ACTIVE\"', $s) WHERE name = $n AND instr(document, '"Status":"ACTIVE"') > 0";
+        cmd.CommandText = "UPDATE delivery_streams SET document = replace(document, $a, $s) WHERE name = $n AND instr(document, $a) > 0";
+        cmd.Parameters.AddWithValue("$a", "\"Status\":\"ACTIVE\"");
         cmd.Parameters.AddWithValue("$s", $"\"Status\":\"{status}\"");
         cmd.Parameters.AddWithValue("$n", name);
         Assert.That(await cmd.ExecuteNonQueryAsync(), Is.EqualTo(1));
