@@ -179,6 +179,7 @@ internal sealed class ShardDelivery
 
         await PutAllAsync(built.Objects, ct);
         await DeliverElsewhereAsync(versionId, identity, built, ct);
+        CrashHook.ObjectsWritten();
 
         await _lastBatch!.CheckpointAsync(last.SequenceNumber, last.SubsequenceNumber, ct);
         await _context.Journal.RetireAsync(Name, ShardId, ct);
