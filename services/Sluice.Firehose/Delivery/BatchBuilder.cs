@@ -130,13 +130,13 @@ internal sealed class BatchBuilder(IRecordTransformer? transformer, TimeProvider
             }
 
             partition.Add(record, plan.AppendDelimiter);
-            cut.ForDestination.Add((new BufferedRecord(record.Data, record.Source.ApproximateArrivalTimestamp, Sequence(record), SubSequence(record)), split[i].Source));
+
+            // Redshift loads the staged records as a batch too; an S3 destination needs nothing more.
+            if (stream.Destination != DestinationKind.ExtendedS3) cut.ForDestination.Add((new BufferedRecord(record.Data, record.Source.ApproximateArrivalTimestamp, Sequence(record), SubSequence(record)), split[i].Source));
         }
 
         if (plan.Objects is { } target)
         {
-            // Records for Redshift staging / S3 are in objects; only Redshift also needs them as a batch.
-            if (stream.Destination == DestinationKind.ExtendedS3) cut.ForDestination.Clear();
             foreach (var id in order)
             {
                 var p = partitions[id];

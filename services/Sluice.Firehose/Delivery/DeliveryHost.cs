@@ -43,6 +43,9 @@ internal sealed class DeliveryHost(IServiceProvider services, ILogger<DeliveryHo
             clock,
             logger);
 
+        // Stop with ApplicationStopping, while the Streams gRPC server (in the all-in-one host) still answers the lease releases.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        stoppingToken = stopping.Token;
         void OnChanged() => _changed.Release();
         directory.Changed += OnChanged;
         try
