@@ -11,9 +11,9 @@ internal sealed record DeliveryContext(IObjectStore Store, IDeliveryJournal Jour
 
 /// <summary>
 /// The buffer of one leased shard. Whole source records are appended in order; a cut (size reached, interval passed,
-/// shard end) takes the whole buffer: journal the range → build and PUT the objects → call a non-S3 destination →
-/// checkpoint the range's last record → retire the journal entry. While a cut runs the shard reads nothing more, which
-/// bounds memory. After a crash the journal's open range is re-cut at exactly the same boundary.
+/// shard end) takes the whole buffer: build its objects → journal the range → PUT the objects → call a non-S3
+/// destination → checkpoint the range's last record → retire the journal entry. The shard reads on while one cut is
+/// being written, and waits when the next cut is ready before it: at most two cuts per shard are in memory. After a crash the journal's open range is re-cut at exactly the same boundary.
 /// </summary>
 internal sealed class ShardDelivery
 {
@@ -28,6 +28,7 @@ internal sealed class ShardDelivery
     private bool _journalRead;
     private ShardBatch? _lastBatch;
     private Exception? _timerFailure;
+    private Task _writing = Task.CompletedTask;
 
     public ShardDelivery(DeliveryPlan plan, DeliveryContext context, string shardId, CancellationToken shardCancellation)
     {
@@ -86,6 +87,9 @@ internal sealed class ShardDelivery
 
             _context.Metrics.Incoming(Name, records, bytes);
             if (_pending is null && _buffer.Count > 0 && (_plan.Interval == TimeSpan.Zero || batch.IsShardEnd)) await CutAsync(ct);
+
+            // SHARD_END is checkpointed when this returns: everything read must be delivered by then.
+            if (batch.IsShardEnd) await WaitWrittenAsync();
             _context.Metrics.Waiting(Name, _buffer.Count > 0 ? _buffer[0].ApproximateArrival : null);
         }
         finally
@@ -161,29 +165,49 @@ internal sealed class ShardDelivery
         _pending = null;
     }
 
+    /// <summary>
+    /// Takes the buffer as one cut and builds its objects while the previous cut is still being written; then waits for
+    /// that one (cuts of a shard are journaled, written and checkpointed strictly in order) and starts writing this one.
+    /// </summary>
     private async Task CutAsync(CancellationToken ct)
     {
         var items = _buffer.ToList();
         _buffer.Clear();
         _bufferedBytes = 0;
+        var reCut = _pending;
+        _pending = null;
         var first = items[0];
         var last = items[^1];
-        var versionId = _pending?.VersionId ?? _plan.Stream.VersionId;
+        var versionId = reCut?.VersionId ?? _plan.Stream.VersionId;
         var identity = $"{Name}/{versionId}/{ShardId}/{first.SequenceNumber}.{first.SubsequenceNumber}-{last.SequenceNumber}.{last.SubsequenceNumber}";
         var built = await _context.Builder.BuildAsync(_plan, versionId, ShardId, identity, items, ct);
+        await WaitWrittenAsync();
 
         // Durable before the first PUT: a replica that resumes this shard cuts the same range again.
         await _context.Journal.RecordAsync(
             new JournalEntry(Name, ShardId, versionId, first.SequenceNumber, first.SubsequenceNumber, last.SequenceNumber, last.SubsequenceNumber, string.Join('\n', built.Objects.Select(o => o.Bucket + "/" + o.Key))),
             ct);
+        var checkpoint = _lastBatch!;
+        _writing = Task.Run(() => WriteAsync(versionId, identity, built, checkpoint, last), CancellationToken.None);
+        if (_plan.Interval == TimeSpan.Zero || checkpoint.IsShardEnd) await WaitWrittenAsync();
+    }
 
+    /// <summary>Waits until the cut being written is checkpointed; rethrows its failure.</summary>
+    private async Task WaitWrittenAsync()
+    {
+        var writing = _writing;
+        _writing = Task.CompletedTask;
+        await writing;
+    }
+
+    private async Task WriteAsync(string versionId, string identity, BuiltCut built, ShardBatch checkpoint, SourceItem last)
+    {
+        var ct = Cancellation;
         await PutAllAsync(built.Objects, ct);
         await DeliverElsewhereAsync(versionId, identity, built, ct);
         CrashHook.ObjectsWritten();
-
-        await _lastBatch!.CheckpointAsync(last.SequenceNumber, last.SubsequenceNumber, ct);
+        await checkpoint.CheckpointAsync(last.SequenceNumber, last.SubsequenceNumber, ct);
         await _context.Journal.RetireAsync(Name, ShardId, ct);
-        _pending = null;
     }
 
     private async Task PutAllAsync(List<PlannedObject> objects, CancellationToken ct)
