@@ -76,7 +76,7 @@ internal sealed class BatchBuilder(IRecordTransformer? transformer, TimeProvider
         var errors = new Dictionary<string, List<(TransformedRecord Record, string Code, string Message)>>(StringComparer.Ordinal);
         var partitions = new Dictionary<string, Partition>(StringComparer.Ordinal);
         var order = new List<string>();
-        var query = plan.DynamicPartitioning && !string.IsNullOrEmpty(plan.MetadataExtractionQuery) ? JqQuery.Parse(plan.MetadataExtractionQuery) : null;
+        var query = plan.Query;
         for (var i = 0; i < transformed.Count; i++)
         {
             var record = transformed[i];

@@ -52,7 +52,15 @@ internal sealed class DeliveryHost(IServiceProvider services, ILogger<DeliveryHo
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await ReconcileAsync(directory, context, client, journal, stoppingToken);
+                try
+                {
+                    await ReconcileAsync(directory, context, client, journal, stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // A failed look (e.g. the database is away) must not stop the host; the next look tries again.
+                    logger.LogError(e, "Reconciling the delivery loops failed");
+                }
 
                 // Changed is the fast path; the periodic look covers a missed event.
                 try
@@ -98,8 +106,19 @@ internal sealed class DeliveryHost(IServiceProvider services, ILogger<DeliveryHo
         foreach (var (name, stream) in active)
         {
             if (_loops.ContainsKey(name)) continue;
+            DeliveryPlan plan;
+            try
+            {
+                plan = DeliveryPlan.For(stream);
+            }
+            catch (Exception e) when (e is FormatException or TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                logger.LogError("{Stream}: not delivered, its configuration cannot be run: {Message}", name, e.Message);
+                continue;
+            }
+
             logger.LogInformation("{Stream}: starting the delivery loop of version {Version} on {Source}", name, stream.VersionId, stream.SourceStreamName);
-            _loops[name] = new DeliveryLoop(stream, context, client);
+            _loops[name] = new DeliveryLoop(plan, context, client);
         }
     }
 }

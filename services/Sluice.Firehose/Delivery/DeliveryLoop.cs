@@ -19,9 +19,9 @@ internal sealed class DeliveryLoop
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, ShardDelivery> _shards = new(StringComparer.Ordinal);
 
-    public DeliveryLoop(DeliveryStreamDefinition stream, DeliveryContext context, StreamsClient client)
+    public DeliveryLoop(DeliveryPlan plan, DeliveryContext context, StreamsClient client)
     {
-        _plan = DeliveryPlan.For(stream);
+        _plan = plan;
         _context = context;
         _client = client;
         Completion = Task.Run(RunAsync, CancellationToken.None);

@@ -66,6 +66,9 @@ public sealed class DeliveryPlan
 
     public string? MetadataExtractionQuery { get; private init; }
 
+    /// <summary>The parsed MetadataExtractionQuery when dynamic partitioning is on.</summary>
+    public JqQuery? Query { get; private init; }
+
     public bool DynamicPartitioning { get; private init; }
 
     /// <summary>The AppendDelimiterToRecord delimiter, or null when records are concatenated as they are.</summary>
@@ -143,6 +146,7 @@ public sealed class DeliveryPlan
             DeAggregation = deAggregation,
             HasLambda = lambda,
             MetadataExtractionQuery = query,
+            Query = partitioning && !string.IsNullOrEmpty(query) ? JqQuery.Parse(query) : null,
             DynamicPartitioning = partitioning,
             AppendDelimiter = append,
         };
