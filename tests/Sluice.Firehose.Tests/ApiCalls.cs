@@ -68,3 +68,10 @@ internal sealed class ApiCalls(string endpoint) : IDisposable
 
     public void Dispose() => _caller.Dispose();
 }
+
+/// <summary>Reaching the Firehose internals a test watches.</summary>
+internal static class ApiServices
+{
+    public static Sluice.Firehose.Catalog.IDeliveryStreamDirectory GetDirectory(this IServiceProvider services) =>
+        (Sluice.Firehose.Catalog.IDeliveryStreamDirectory)services.GetService(typeof(Sluice.Firehose.Catalog.IDeliveryStreamDirectory))!;
+}

@@ -111,3 +111,58 @@ public class ApiDirectPutTests(string storage)
         await _api.ErrorAsync("DescribeDeliveryStream", new { DeliveryStreamName = "put-then-delete" }, "ResourceNotFoundException");
     }
 }
+
+/// <summary>DirectPut when Streams takes its time creating and deleting streams (as AWS does).</summary>
+[TestFixture]
+[NonParallelizable]
+public class ApiSlowBackingStreamTests
+{
+    private TestServer _server = null!;
+    private ApiCalls _api = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        var settings = await TestStorage.CreateAsync(TestStorage.Sqlite);
+        settings.CreateStreamMs = 300;
+        settings.DeleteStreamMs = 300;
+        _server = await TestServer.StartAsync(settings);
+        _api = new ApiCalls(_server.Endpoint);
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        _api?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_new_delivery_stream_takes_puts_as_soon_as_CreateDeliveryStream_answers()
+    {
+        await _api.CreateS3Async("slow-create");
+        var put = await _api.OkAsync("PutRecord", new { DeliveryStreamName = "slow-create", Record = new { Data = "YQ==" } });
+        Assert.That((string?)put["RecordId"], Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task Recreating_a_name_whose_backing_stream_is_still_being_deleted_is_ResourceInUseException_until_it_is_gone()
+    {
+        await _api.CreateS3Async("slow-delete");
+        await _api.OkAsync("PutRecord", new { DeliveryStreamName = "slow-delete", Record = new { Data = "b2xk" } });
+        await _api.OkAsync("DeleteDeliveryStream", new { DeliveryStreamName = "slow-delete" });
+        var message = await _api.ErrorAsync("CreateDeliveryStream", new { DeliveryStreamName = "slow-delete", ExtendedS3DestinationConfiguration = new { RoleARN = ApiCalls.Role, BucketARN = ApiCalls.Bucket } }, "ResourceInUseException");
+        Assert.That(message, Does.Contain("still being deleted"));
+        await _api.ErrorAsync("DescribeDeliveryStream", new { DeliveryStreamName = "slow-delete" }, "ResourceNotFoundException");
+        KinesisCaller.Reply? reply = null;
+        for (var i = 0; i < 100; i++)
+        {
+            reply = await _api.CallAsync("CreateDeliveryStream", new { DeliveryStreamName = "slow-delete", ExtendedS3DestinationConfiguration = new { RoleARN = ApiCalls.Role, BucketARN = ApiCalls.Bucket } });
+            if (reply.Status == 200) break;
+            await Task.Delay(50);
+        }
+
+        Assert.That(reply!.Status, Is.EqualTo(200), reply.Text);
+        Assert.That(await _api.ReadStreamAsync("firehose-slow-delete"), Is.Empty, "the old backing stream's records are gone");
+    }
+}

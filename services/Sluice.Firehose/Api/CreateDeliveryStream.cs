@@ -11,12 +11,15 @@ namespace Sluice.Firehose.Api;
 /// </summary>
 internal static class CreateDeliveryStream
 {
+    // The current AWS quota (older documents say 50).
+    private const int MaxDeliveryStreams = 5000;
+
     public static AwsOperation Operation(FirehoseContext ctx)
     {
         var shape = new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
             .Optional("DeliveryStreamType", new StringShape { Enum = ["DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource"] })
-            .Optional("DirectPutSourceConfiguration", new StructureShape().Required("ThroughputHintInMBs", Input.Int(1, 100)))
+            .Optional("DirectPutSourceConfiguration", new StructureShape().Required("ThroughputHintInMBs", Input.Range(1, 100)))
             .Optional("KinesisStreamSourceConfiguration", new StructureShape().Required("KinesisStreamARN", Input.KinesisStreamArn).Required("RoleARN", Input.RoleArn))
             .Optional("DeliveryStreamEncryptionConfigurationInput", Input.EncryptionInput)
             .Optional("S3DestinationConfiguration", DestinationShapes.S3(update: false))
@@ -25,7 +28,7 @@ internal static class CreateDeliveryStream
             .Optional("HttpEndpointDestinationConfiguration", DestinationShapes.HttpEndpoint(update: false))
             .Optional("Tags", Input.Tags);
         foreach (var name in DestinationShapes.Unsupported) shape.Optional(name, new StructureShape());
-        shape.Optional("MSKSourceConfiguration", new StructureShape());
+        shape.Optional("MSKSourceConfiguration", new StructureShape()).Optional("DatabaseSourceConfiguration", new StructureShape());
 
         return new AwsOperation("CreateDeliveryStream", shape, async (req, w, ct) =>
         {
@@ -68,6 +71,11 @@ internal static class CreateDeliveryStream
                 StreamEncryption.CheckInput(e);
             }
 
+            if (ctx.Catalog.All().Count >= MaxDeliveryStreams)
+            {
+                throw AwsException.LimitExceeded($"An account can have at most {MaxDeliveryStreams} delivery streams in a region.");
+            }
+
             var tags = body.ReadTags("Tags");
             var now = ctx.NowMs;
             string? sourceName = null;
@@ -88,6 +96,7 @@ internal static class CreateDeliveryStream
                 Arn = ctx.Catalog.ArnOf(name),
                 Type = type,
                 Status = "CREATING",
+                StatusSinceMs = now,
                 CreatedMs = now,
                 Destination = kind,
                 LegacyS3 = legacy,
@@ -109,7 +118,7 @@ internal static class CreateDeliveryStream
             {
                 try
                 {
-                    await ctx.Streams.CreateAsync(name, Math.Max(1, hint ?? 1), ct);
+                    await ctx.Streams.CreateAsync(name, BackingStreams.ShardsFor(hint), ct);
                 }
                 catch
                 {
@@ -118,7 +127,7 @@ internal static class CreateDeliveryStream
                 }
             }
 
-            await ctx.Catalog.UpdateAsync(name, s => s with { Status = "ACTIVE" }, CancellationToken.None);
+            await ctx.Catalog.UpdateAsync(name, s => s with { Status = "ACTIVE", StatusSinceMs = ctx.NowMs }, CancellationToken.None);
             w.WriteString("DeliveryStreamARN", state.Arn);
         });
     }

@@ -16,7 +16,7 @@ internal static class DeleteDeliveryStream
             var name = req.Body.Str("DeliveryStreamName")!;
             var stream = await ctx.Catalog.UpdateAsync(name, s => s.Status == "CREATING"
                 ? throw AwsException.InUse($"Firehose {name} under account {ctx.Catalog.Settings.AccountId} is CREATING; it can be deleted once it is ACTIVE.")
-                : s with { Status = "DELETING" }, ct);
+                : s with { Status = "DELETING", StatusSinceMs = ctx.NowMs }, ct);
             if (stream.Type == DeliveryStreamType.DirectPut) await ctx.Streams.DeleteAsync(name, CancellationToken.None);
             await ctx.Catalog.RemoveAsync(name, CancellationToken.None);
         });

@@ -31,10 +31,10 @@ internal static class DeliveryStreamTags
         new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
             .Optional("ExclusiveStartTagKey", Input.TagKey)
-            .Optional("Limit", Input.Int(1, 50)),
-        (req, w, _) =>
+            .Optional("Limit", Input.Range(1, 50)),
+        async (req, w, ct) =>
         {
-            var stream = ctx.Catalog.Get(req.Body.Str("DeliveryStreamName")!);
+            var stream = await ctx.Catalog.GetAsync(req.Body.Str("DeliveryStreamName")!, ct);
             var limit = req.Body.Int("Limit") ?? 50;
             var after = req.Body.Str("ExclusiveStartTagKey");
             var tags = stream.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
@@ -52,6 +52,5 @@ internal static class DeliveryStreamTags
 
             w.WriteEndArray();
             w.WriteBoolean("HasMoreTags", start + count < tags.Count);
-            return ValueTask.CompletedTask;
         });
 }

@@ -10,15 +10,14 @@ internal static class DescribeDeliveryStream
     public static AwsOperation Operation(FirehoseContext ctx) => new("DescribeDeliveryStream",
         new StructureShape()
             .Required("DeliveryStreamName", Input.DeliveryStreamName)
-            .Optional("Limit", Input.Int(1, 10000))
+            .Optional("Limit", Input.Range(1, 10000))
             .Optional("ExclusiveStartDestinationId", new StringShape { MinLength = 1, MaxLength = 100, Pattern = "[a-zA-Z0-9-]+" }),
-        (req, w, _) =>
+        async (req, w, ct) =>
         {
-            var stream = ctx.Catalog.Get(req.Body.Str("DeliveryStreamName")!);
+            var stream = await ctx.Catalog.GetAsync(req.Body.Str("DeliveryStreamName")!, ct);
             // The one destination sorts first, so starting after it (or at any id past it) leaves none.
             var after = req.Body.Str("ExclusiveStartDestinationId");
             var withDestination = after is null || string.CompareOrdinal(after, DeliveryStreamCatalog.DestinationId) < 0;
             Descriptions.Write(w, stream, ctx.NowMs, withDestination);
-            return ValueTask.CompletedTask;
         });
 }

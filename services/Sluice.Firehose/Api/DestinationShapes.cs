@@ -14,7 +14,7 @@ internal static class DestinationShapes
     public static readonly string[] Unsupported =
     [
         "ElasticsearchDestinationConfiguration", "AmazonopensearchserviceDestinationConfiguration", "AmazonOpenSearchServerlessDestinationConfiguration",
-        "SplunkDestinationConfiguration", "SnowflakeDestinationConfiguration", "IcebergDestinationConfiguration", "DatabaseSourceConfiguration",
+        "SplunkDestinationConfiguration", "SnowflakeDestinationConfiguration", "IcebergDestinationConfiguration",
     ];
 
     public static readonly string[] UnsupportedUpdates =
@@ -24,8 +24,8 @@ internal static class DestinationShapes
     ];
 
     public static StructureShape BufferingHints(int maxSizeMBs) => new StructureShape()
-        .Optional("SizeInMBs", Input.Int(1, maxSizeMBs))
-        .Optional("IntervalInSeconds", Input.Int(0, 900));
+        .Optional("SizeInMBs", Input.Range(1, maxSizeMBs))
+        .Optional("IntervalInSeconds", Input.Range(0, 900));
 
     public static StructureShape EncryptionConfiguration => new StructureShape()
         .Optional("NoEncryptionConfig", new StringShape { Enum = ["NoEncryption"] })
@@ -47,7 +47,7 @@ internal static class DestinationShapes
                 })
                 .Required("ParameterValue", new StringShape { MinLength = 1, MaxLength = 5120, Pattern = "^(?!\\s*$).+" })))));
 
-    public static StructureShape RetryOptions => new StructureShape().Optional("DurationInSeconds", Input.Int(0, 7200));
+    public static StructureShape RetryOptions => new StructureShape().Optional("DurationInSeconds", Input.Range(0, 7200));
 
     public static StructureShape SecretsManagerConfiguration => new StructureShape()
         .Optional("SecretARN", new StringShape { MinLength = 1, MaxLength = 2048, Pattern = @"arn:.*:secretsmanager:[a-zA-Z0-9\-]+:\d{12}:secret:[a-zA-Z0-9\-/_+=.@]+" })

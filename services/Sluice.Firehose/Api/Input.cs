@@ -27,7 +27,7 @@ internal static class Input
         .Optional("KeyARN", KmsKeyArn)
         .Required("KeyType", new StringShape { Enum = ["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"] });
 
-    public static NumberShape Int(long min, long max) => new(false) { Min = min, Max = max };
+    public static NumberShape Range(long min, long max) => new(false) { Min = min, Max = max };
 
     public static StringShape Text(int min, int max) => new() { MinLength = min, MaxLength = max };
 

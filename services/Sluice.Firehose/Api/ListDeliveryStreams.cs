@@ -9,7 +9,7 @@ internal static class ListDeliveryStreams
 {
     public static AwsOperation Operation(FirehoseContext ctx) => new("ListDeliveryStreams",
         new StructureShape()
-            .Optional("Limit", Input.Int(1, 10000))
+            .Optional("Limit", Input.Range(1, 10000))
             .Optional("DeliveryStreamType", new StringShape { Enum = ["DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource"] })
             .Optional("ExclusiveStartDeliveryStreamName", Input.DeliveryStreamName),
         (req, w, _) =>

@@ -13,7 +13,7 @@ internal static class PutRecord
             .Required("Record", new StructureShape().Required("Data", new BlobShape { MinLength = 0, MaxLength = PutRecordBatch.MaxRecordBytes })),
         async (req, w, ct) =>
         {
-            var stream = PutRecordBatch.Writable(ctx, req.Body.Str("DeliveryStreamName")!);
+            var stream = await PutRecordBatch.WritableAsync(ctx, req.Body.Str("DeliveryStreamName")!, ct);
             var data = req.Body.GetProperty("Record").GetProperty("Data").GetBytesFromBase64();
             var ids = await ctx.Streams.AppendAsync(stream.Name, [data], ct);
             w.WriteString("RecordId", ids[0] ?? throw BackingStreams.Unavailable("Slow down."));

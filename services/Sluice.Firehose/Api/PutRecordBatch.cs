@@ -20,9 +20,9 @@ internal static class PutRecordBatch
             .Required("Records", new ListShape(new StructureShape().Required("Data", new BlobShape { MinLength = 0, MaxLength = MaxRecordBytes })) { MinLength = 1, MaxLength = 500 }),
         async (req, w, ct) =>
         {
-            var stream = Writable(ctx, req.Body.Str("DeliveryStreamName")!);
+            var stream = await WritableAsync(ctx, req.Body.Str("DeliveryStreamName")!, ct);
             var entries = req.Body.GetProperty("Records");
-            var records = new ReadOnlyMemory<byte>[entries.GetArrayLength()];
+            var records = new byte[entries.GetArrayLength()][];
             long total = 0;
             var i = 0;
             foreach (var entry in entries.EnumerateArray())
@@ -67,12 +67,12 @@ internal static class PutRecordBatch
         });
 
     /// <summary>The delivery stream a put names, refusing one that does not take puts.</summary>
-    public static DeliveryStreamState Writable(FirehoseContext ctx, string name)
+    public static async ValueTask<DeliveryStreamState> WritableAsync(FirehoseContext ctx, string name, CancellationToken ct)
     {
-        var stream = ctx.Catalog.Get(name);
+        var stream = await ctx.Catalog.GetAsync(name, ct);
         if (stream.Type != DeliveryStreamType.DirectPut)
         {
-            throw AwsException.InvalidArgument($"This operation is not permitted on KinesisStreamAsSource delivery stream type.");
+            throw AwsException.InvalidArgument("This operation is not permitted on KinesisStreamAsSource delivery stream type.");
         }
 
         if (stream.Status != "ACTIVE")

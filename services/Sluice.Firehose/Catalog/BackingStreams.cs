@@ -11,7 +11,7 @@ namespace Sluice.Firehose.Catalog;
 /// Firehose's side of the Streams data plane: creating and deleting a DirectPut delivery stream's backing stream,
 /// appending put records to it durably, and checking that a Kinesis source stream exists.
 /// </summary>
-public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
+public sealed class BackingStreams(StreamsGrpcAddress address, SluiceSettings settings) : IDisposable
 {
     private const int Attempts = 3;
 
@@ -30,11 +30,28 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
         }
     }
 
+    /// <summary>Shards of a backing stream: one per MB/s of ThroughputHintInMBs (a shard takes 1 MB/s of writes), at least one.</summary>
+    public static int ShardsFor(int? throughputHintInMBs) => Math.Max(1, throughputHintInMBs ?? 1);
+
+    /// <summary>Creates the backing stream (keeping one that exists) and returns once it is ACTIVE.</summary>
     public async Task CreateAsync(string deliveryStreamName, int shardCount, CancellationToken ct)
     {
+        var name = DeliveryStreamDefinition.BackingStreamName(deliveryStreamName);
         try
         {
-            await Client.CreateStreamAsync(DeliveryStreamDefinition.BackingStreamName(deliveryStreamName), shardCount, ct);
+            var stream = await Client.CreateStreamAsync(name, shardCount, ct);
+            // Streams may keep a new stream CREATING for a while (--create-stream-ms); puts need it ACTIVE.
+            for (var i = 0; i < 600 && stream.Status == "CREATING"; i++)
+            {
+                await Task.Delay(50, ct);
+                stream = await Client.DescribeStreamAsync(name, ct);
+            }
+
+            if (stream.Status != "ACTIVE") throw Unavailable($"The backing stream of {deliveryStreamName} is {stream.Status}, not ACTIVE.");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            throw AwsException.InUse($"Firehose {deliveryStreamName} cannot be created yet: {e.Status.Detail} Retry shortly.");
         }
         catch (RpcException e)
         {
@@ -74,9 +91,10 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
 
     /// <summary>
     /// Appends the records to the backing stream, retrying the ones that fail; answers a RecordId per record, or null
-    /// for a record that could still not be appended. Returns only once every appended record is durable.
+    /// for a record that could still not be appended. Returns only once every appended record is durable. The arrays
+    /// are handed to the request as they are (no copy), so callers must not change them.
     /// </summary>
-    public async Task<string?[]> AppendAsync(string deliveryStreamName, ReadOnlyMemory<byte>[] records, CancellationToken ct)
+    public async Task<string?[]> AppendAsync(string deliveryStreamName, byte[][] records, CancellationToken ct)
     {
         var ids = new string?[records.Length];
         var pending = new List<int>(records.Length);
@@ -87,7 +105,7 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
             var request = new PutRecordsRequest { StreamName = streamName };
             foreach (var i in pending)
             {
-                request.Records.Add(new PutRecordsEntry { PartitionKey = PartitionKeys[Random.Shared.Next(PartitionKeys.Length)], Data = ByteString.CopyFrom(records[i].Span) });
+                request.Records.Add(new PutRecordsEntry { PartitionKey = PartitionKeys[Random.Shared.Next(PartitionKeys.Length)], Data = UnsafeByteOperations.UnsafeWrap(records[i]) });
             }
 
             PutRecordsResponse response;
@@ -99,6 +117,11 @@ public sealed class BackingStreams(StreamsGrpcAddress address) : IDisposable
             {
                 await Task.Delay(50 * attempt, ct);
                 continue;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                // Deleted through another replica that this one has not heard from yet.
+                throw AwsException.NotFound($"Firehose {deliveryStreamName} under account {settings.AccountId} not found.");
             }
             catch (RpcException e)
             {

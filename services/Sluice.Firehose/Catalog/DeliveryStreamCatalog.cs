@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Sluice.AwsProtocol;
 using Sluice.Firehose.Storage;
@@ -16,6 +17,9 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     : IDeliveryStreamDirectory
 {
     public const string DestinationId = "destinationId-000000000001";
+
+    // Enums by name, so the stored documents stay readable and survive reordered enum members.
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
     private readonly ConcurrentDictionary<string, (DeliveryStreamState State, string Document)> _streams = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -46,7 +50,7 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
                 if (_streams.TryGetValue(name, out var known) && known.Document == document) continue;
                 try
                 {
-                    _streams[name] = (JsonSerializer.Deserialize<DeliveryStreamState>(document)!, document);
+                    _streams[name] = (JsonSerializer.Deserialize<DeliveryStreamState>(document, Json)!, document);
                     changed = true;
                 }
                 catch (JsonException e)
@@ -73,6 +77,17 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     /// <summary>The delivery stream, or ResourceNotFoundException.</summary>
     public DeliveryStreamState Get(string name) => Find(name) ?? throw NotFound(name);
 
+    /// <summary>
+    /// Like <see cref="Get"/>, but with a shared store a name this replica does not know yet, or knows only in a passing
+    /// status (CREATING, DELETING) that another replica may have moved on from, is read from the store first.
+    /// </summary>
+    public async ValueTask<DeliveryStreamState> GetAsync(string name, CancellationToken ct)
+    {
+        if (Find(name) is { Status: "ACTIVE" } known) return known;
+        if (store.Shared) await RefreshAsync(ct);
+        return Get(name);
+    }
+
     /// <summary>Every delivery stream, alphabetical.</summary>
     public List<DeliveryStreamState> All()
     {
@@ -85,7 +100,7 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     /// <summary>Stores a new delivery stream; ResourceInUseException when the name is taken (on any replica).</summary>
     public async Task AddAsync(DeliveryStreamState state, CancellationToken ct)
     {
-        var document = JsonSerializer.Serialize(state);
+        var document = JsonSerializer.Serialize(state, Json);
         await _gate.WaitAsync(ct);
         try
         {
@@ -105,28 +120,39 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
     }
 
     /// <summary>
-    /// Applies a change to the current state under the catalog lock and stores it. <paramref name="change"/> sees the
-    /// latest state and may throw an <see cref="AwsException"/> to refuse.
+    /// Applies a change to the current state and stores it. <paramref name="change"/> sees the latest state and may
+    /// throw an <see cref="AwsException"/> to refuse; when another replica changed the stream in between, the change
+    /// is applied again to what it stored.
     /// </summary>
     public async Task<DeliveryStreamState> UpdateAsync(string name, Func<DeliveryStreamState, DeliveryStreamState> change, CancellationToken ct)
     {
-        DeliveryStreamState next;
-        await _gate.WaitAsync(ct);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            var current = Get(name);
-            next = change(current);
-            var document = JsonSerializer.Serialize(next);
-            await store.UpdateAsync(name, document, ct);
-            _streams[name] = (next, document);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            var stale = false;
+            DeliveryStreamState next;
+            await _gate.WaitAsync(ct);
+            try
+            {
+                if (!_streams.TryGetValue(name, out var current)) throw NotFound(name);
+                next = change(current.State);
+                var document = JsonSerializer.Serialize(next, Json);
+                if (await store.UpdateAsync(name, current.Document, document, ct)) _streams[name] = (next, document);
+                else stale = true;
+            }
+            finally
+            {
+                _gate.Release();
+            }
 
-        Publish();
-        return next;
+            if (!stale)
+            {
+                Publish();
+                return next;
+            }
+
+            if (attempt == 5) throw new AwsException("ConcurrentModificationException", $"Firehose {name} was changed concurrently; retry the request.");
+            await RefreshAsync(ct);
+        }
     }
 
     public async Task RemoveAsync(string name, CancellationToken ct)
@@ -153,7 +179,10 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
             if (state.Status == "ACTIVE") active.Add(state.ToDefinition());
         }
 
+        // Tags and encryption do not change what the delivery loops do: only a new set of streams or versions is news.
+        var changed = !SameStreams(_active, active);
         _active = active;
+        if (!changed) return;
         try
         {
             Changed?.Invoke();
@@ -162,5 +191,16 @@ public sealed class DeliveryStreamCatalog(IDeliveryStreamStore store, SluiceSett
         {
             logger.LogError(e, "A delivery stream directory subscriber failed.");
         }
+    }
+
+    private static bool SameStreams(IReadOnlyList<DeliveryStreamDefinition> a, List<DeliveryStreamDefinition> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i].Name != b[i].Name || a[i].VersionId != b[i].VersionId || a[i].CreateTimestamp != b[i].CreateTimestamp) return false;
+        }
+
+        return true;
     }
 }

@@ -14,6 +14,9 @@ public sealed record DeliveryStreamState
     /// <summary>CREATING, ACTIVE or DELETING.</summary>
     public string Status { get; init; } = "CREATING";
 
+    /// <summary>When Status last changed (a CREATING or DELETING left behind by a crashed replica is finished by another).</summary>
+    public long StatusSinceMs { get; init; }
+
     public int VersionId { get; init; } = 1;
 
     public long CreatedMs { get; init; }

@@ -17,8 +17,8 @@ public interface IDeliveryStreamStore
     /// <summary>Stores a new delivery stream; false when one of that name is already stored.</summary>
     Task<bool> InsertAsync(string name, string document, CancellationToken ct);
 
-    /// <summary>Replaces the document of an existing delivery stream.</summary>
-    Task UpdateAsync(string name, string document, CancellationToken ct);
+    /// <summary>Replaces the document if it is still <paramref name="expected"/>; false when another replica changed or deleted it first.</summary>
+    Task<bool> UpdateAsync(string name, string expected, string document, CancellationToken ct);
 
     Task DeleteAsync(string name, CancellationToken ct);
 }

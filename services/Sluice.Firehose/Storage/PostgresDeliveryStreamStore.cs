@@ -37,18 +37,19 @@ public sealed class PostgresDeliveryStreamStore(string connectionString) : IDeli
     public async Task<bool> InsertAsync(string name, string document, CancellationToken ct) =>
         await ExecuteAsync("INSERT INTO sluice_firehose.delivery_streams(name, document) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING", name, document, ct) == 1;
 
-    public Task UpdateAsync(string name, string document, CancellationToken ct) =>
-        ExecuteAsync("UPDATE sluice_firehose.delivery_streams SET document = $2 WHERE name = $1", name, document, ct);
+    public async Task<bool> UpdateAsync(string name, string expected, string document, CancellationToken ct) =>
+        await ExecuteAsync("UPDATE sluice_firehose.delivery_streams SET document = $2 WHERE name = $1 AND document = $3", name, document, ct, expected) == 1;
 
     public Task DeleteAsync(string name, CancellationToken ct) => ExecuteAsync("DELETE FROM sluice_firehose.delivery_streams WHERE name = $1", name, null, ct);
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 
-    private async Task<int> ExecuteAsync(string sql, string name, string? document, CancellationToken ct)
+    private async Task<int> ExecuteAsync(string sql, string name, string? document, CancellationToken ct, string? expected = null)
     {
         await using var cmd = _db.CreateCommand(sql);
         cmd.Parameters.AddWithValue(name);
         if (document is not null) cmd.Parameters.AddWithValue(document);
+        if (expected is not null) cmd.Parameters.AddWithValue(expected);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 }

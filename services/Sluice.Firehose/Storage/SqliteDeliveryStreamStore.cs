@@ -46,18 +46,19 @@ public sealed class SqliteDeliveryStreamStore : IDeliveryStreamStore
     public async Task<bool> InsertAsync(string name, string document, CancellationToken ct) =>
         await ExecuteAsync("INSERT INTO delivery_streams(name, document) VALUES ($n, $d) ON CONFLICT(name) DO NOTHING", name, document, ct) == 1;
 
-    public Task UpdateAsync(string name, string document, CancellationToken ct) =>
-        ExecuteAsync("UPDATE delivery_streams SET document = $d WHERE name = $n", name, document, ct);
+    public async Task<bool> UpdateAsync(string name, string expected, string document, CancellationToken ct) =>
+        await ExecuteAsync("UPDATE delivery_streams SET document = $d WHERE name = $n AND document = $e", name, document, ct, expected) == 1;
 
     public Task DeleteAsync(string name, CancellationToken ct) => ExecuteAsync("DELETE FROM delivery_streams WHERE name = $n", name, null, ct);
 
-    private async Task<int> ExecuteAsync(string sql, string name, string? document, CancellationToken ct)
+    private async Task<int> ExecuteAsync(string sql, string name, string? document, CancellationToken ct, string? expected = null)
     {
         await using var connection = await OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         cmd.Parameters.AddWithValue("$n", name);
         if (document is not null) cmd.Parameters.AddWithValue("$d", document);
+        if (expected is not null) cmd.Parameters.AddWithValue("$e", expected);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 

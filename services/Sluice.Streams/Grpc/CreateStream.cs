@@ -11,6 +11,11 @@ internal static class CreateStream
     {
         var name = StreamsGrpc.Required(request.StreamName, "stream_name");
         if (request.ShardCount < 1) throw StreamsGrpc.Invalid($"shard_count must be at least 1, not {request.ShardCount}.");
+        if (ctx.Catalog.Find(name) is { } existing && ctx.Catalog.StatusOf(existing) == Catalog.StreamStatus.DELETING)
+        {
+            throw AwsException.InUse($"Stream {name} under account {ctx.Catalog.Arns.Account} is still being deleted.");
+        }
+
         if (ctx.Catalog.Find(name) is null)
         {
             try
