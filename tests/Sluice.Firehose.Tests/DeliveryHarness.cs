@@ -41,12 +41,12 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public KinesisCaller Kinesis { get; }
 
-    public static async Task<DeliveryHarness> StartAsync(bool withS3 = true)
+    public static async Task<DeliveryHarness> StartAsync(bool withS3 = true, string storage = TestStorage.Sqlite)
     {
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", S3Server.AccessKey);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", S3Server.SecretKey);
         var s3 = withS3 ? await S3Server.StartAsync() : null;
-        var settings = await TestStorage.CreateAsync(TestStorage.Sqlite);
+        var settings = await TestStorage.CreateAsync(storage);
         settings.S3Endpoint = s3?.Endpoint;
         var directory = new TestDirectory();
         var server = await TestServer.StartAsync(settings, services => services.AddSingleton<IDeliveryStreamDirectory>(directory));

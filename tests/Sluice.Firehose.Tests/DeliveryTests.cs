@@ -258,3 +258,30 @@ public sealed class DeliveryFilesTests
         Assert.That(File.ReadAllText(Path.Combine(h.Server.Settings.DataDir, "s3", "local-bucket", keys[0])), Is.EqualTo("one\ntwo\n"));
     }
 }
+
+[TestFixture]
+public sealed class DeliveryPostgresTests
+{
+    [Test]
+    public async Task With_PostgreSQL_storage_the_journal_lives_in_sluice_firehose_and_is_retired_after_the_checkpoint()
+    {
+        await using var h = await DeliveryHarness.StartAsync(storage: TestStorage.Postgres);
+        await h.S3!.CreateBucketAsync("pgbucket");
+        await h.CreateAsync("pg", new { BucketARN = "arn:aws:s3:::pgbucket", BufferingHints = new { SizeInMBs = 1, IntervalInSeconds = 0 } });
+        await h.PutAsync("pg", ["p\n", "q\n"]);
+
+        var keys = await h.WaitForKeysAsync("pgbucket", 1);
+        Assert.That(Encoding.UTF8.GetString(await h.GetAsync("pgbucket", keys[0])), Is.EqualTo("p\nq\n"));
+        await using var connection = new Npgsql.NpgsqlConnection(h.Server.Settings.Postgres);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM sluice_firehose.delivery_journal", connection);
+        long open = -1;
+        for (var i = 0; i < 50 && open != 0; i++)
+        {
+            open = (long)(await command.ExecuteScalarAsync())!;
+            if (open != 0) await Task.Delay(100);
+        }
+
+        Assert.That(open, Is.EqualTo(0), "the cut's journal entry is retired once checkpointed");
+    }
+}
