@@ -104,6 +104,6 @@ internal static class Configuration
         ApplicationProgram.Columns(schema);
     }
 
-    /// <summary>Compiles the application's code against its configuration (CodeValidationException on SQL errors).</summary>
-    public static void CheckCode(Application app) => ApplicationProgram.Compile(app);
+    /// <summary>Validates the application's code against its configuration (CodeValidationException on SQL errors).</summary>
+    public static void CheckCode(Application app) => ApplicationProgram.Validate(app);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sluice.Analytics.Applications;
+using Sluice.Analytics.Sql;
 using Sluice.AwsProtocol;
 using Sluice.AwsProtocol.Validation;
 
@@ -31,7 +32,16 @@ internal static class StartApplication
                     throw AwsException.InvalidArgument("TRIM_HORIZON is not a valid starting position for a Kinesis Firehose input.");
                 }
 
-                var program = ApplicationProgram.Compile(app);
+                SqlProgram? program;
+                try
+                {
+                    program = ApplicationProgram.Compile(app);
+                }
+                catch (AwsException e) when (e.Type == "CodeValidationException")
+                {
+                    throw new AwsException("InvalidApplicationConfigurationException", "The application code does not compile against its inputs and reference data: " + e.AwsMessage);
+                }
+
                 foreach (var output in app.Outputs)
                 {
                     var stream = (string)output["Name"]!;

@@ -50,6 +50,21 @@ public static class ApplicationProgram
         return list;
     }
 
+    /// <summary>
+    /// Validates code on Create/Update/Add*: syntax and types must be right, but a stream or table that is not there yet
+    /// is accepted, because a reference table can only be added after CreateApplication (checked again at start).
+    /// </summary>
+    public static void Validate(Application app)
+    {
+        try
+        {
+            Compile(app);
+        }
+        catch (AwsException e) when (e.Type == "CodeValidationException" && (e.AwsMessage ?? string.Empty).Contains(" not found", StringComparison.Ordinal))
+        {
+        }
+    }
+
     /// <summary>Compiles the code; SQL errors become CodeValidationException with the engine's line and column.</summary>
     public static SqlProgram? Compile(Application app)
     {
