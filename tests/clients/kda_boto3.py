@@ -158,7 +158,8 @@ def api():
     page = kda.list_applications(Limit=1, ExclusiveStartApplicationName=app)
     check(page["HasMoreApplications"] and page["ApplicationSummaries"][0]["ApplicationName"] == app + "-list-0", "list page 1")
     page = kda.list_applications(Limit=5, ExclusiveStartApplicationName=app + "-list-0")
-    check([s["ApplicationName"] for s in page["ApplicationSummaries"]] == [app + "-list-1"] and not page["HasMoreApplications"], "list page 2")
+    check(page["ApplicationSummaries"][0]["ApplicationName"] == app + "-list-1", "list page 2")
+    check(all(s["ApplicationName"] > app + "-list-0" for s in page["ApplicationSummaries"]), "list page 2 in name order")
 
     # Start → RUNNING; config change allowed while RUNNING; Start again refused; Stop → READY.
     kda.start_application(ApplicationName=app, InputConfigurations=[{"Id": "1.1", "InputStartingPositionConfiguration": {"InputStartingPosition": "TRIM_HORIZON"}}])

@@ -17,8 +17,8 @@ internal static class DeleteApplication
             var created = req.Body.Time("CreateTimestamp")!.Value;
             await ctx.Catalog.ChangeAsync(name, app =>
             {
-                // Describe rounds to milliseconds; a caller echoing it back must match.
-                if (created.ToUnixTimeMilliseconds() != app.CreatedMs)
+                // SDKs send the timestamp back in whole seconds (botocore drops the fraction): match to the second.
+                if (created.ToUnixTimeSeconds() != app.CreatedMs / 1000)
                 {
                     throw AwsException.InvalidArgument($"CreateTimestamp {created.ToUnixTimeMilliseconds() / 1000m} does not match the application's creation timestamp.");
                 }
