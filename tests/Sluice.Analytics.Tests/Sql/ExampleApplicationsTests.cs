@@ -197,4 +197,92 @@ public class ExampleApplicationsTests
         runtime.AdvanceClock(Tolls.At("08:20:00.500"));
         Assert.That(sink.Lines("CUSTOMER_BILLING_10M")[2], Is.EqualTo("08:20:00 | 2024-05-01 08:10:00, C-2002, 1, 4.50"));
     }
+
+    [Test]
+    public void Low_traffic_alerts_booths_under_their_threshold_and_a_booth_with_no_traffic_emits_nothing()
+    {
+        var sink = new CollectingSink();
+        var runtime = Tolls.Start(LowTraffic, Tolls.Input, [Tolls.Thresholds], sink, "BOOTH_VOLUME_30M", "LOW_TRAFFIC_ALERTS");
+        runtime.LoadReferenceTable("BOOTH_THRESHOLDS", [["B07", 120L], ["B08", 40L], ["B12", 300L]]);
+        for (int i = 0; i < 50; i++)
+        {
+            // B07: 50 passages (< 120); B08: 45 passages (>= 40, no alert). B12: none at all.
+            runtime.Push($"08:{i / 2:00}:{(i % 2) * 30:00}", Tolls.Passage("C-1", "B07", "P", "CAR", 2, 1m, "08:00:00"));
+            if (i < 45)
+            {
+                runtime.Push($"08:{i / 2:00}:{((i % 2) * 30) + 1:00}", Tolls.Passage("C-2", "B08", "Q", "CAR", 2, 1m, "08:00:00"));
+            }
+        }
+
+        Assert.That(sink.Rows, Is.Empty);
+        runtime.AdvanceClock(Tolls.At("08:30:00"));
+
+        Assert.That(sink.Lines("BOOTH_VOLUME_30M"), Is.EqualTo(new[]
+        {
+            "08:30:00 | B07, 2024-05-01 08:00:00, 50",
+            "08:30:00 | B08, 2024-05-01 08:00:00, 45",
+        }));
+        Assert.That(sink.Lines("LOW_TRAFFIC_ALERTS"), Is.EqualTo(new[] { "08:30:00 | B07, 2024-05-01 08:00:00, 50, 120" }),
+            "B12 had zero passages, so no group row exists for it and it cannot alert (the limitation the reference documents)");
+    }
+
+    [Test]
+    public void Sliding_temperature_average_includes_the_current_reading_and_flags_jumps_over_4_degrees()
+    {
+        var sink = new CollectingSink();
+        var runtime = Tolls.Start(SlidingTemperature, Tolls.Sensors, sink, "TEMP_FLAGGED");
+        runtime.Push("08:00:00", ["S1", 20.0, 50.0]);
+        runtime.Push("08:01:00", ["S1", 21.0, 50.0]);
+        runtime.Push("08:02:00", ["S1", 20.0, 50.0]);
+        runtime.Push("08:03:00", ["S1", 30.0, 50.0]);
+        runtime.Push("08:03:30", ["S2", 15.0, 40.0]);
+        runtime.Push("08:05:00", ["S1", 21.0, 50.0]);
+        runtime.Push("08:08:30", ["S1", 20.0, 50.0]);
+
+        Assert.That(sink.Lines("TEMP_FLAGGED"), Is.EqualTo(new[]
+        {
+            "08:00:00 | S1, 20, 20, 1, FALSE",
+            "08:01:00 | S1, 21, 20.5, 2, FALSE",
+            "08:02:00 | S1, 20, 20.333, 3, FALSE",
+            "08:03:00 | S1, 30, 22.75, 4, TRUE",
+            "08:03:30 | S2, 15, 15, 1, FALSE",
+            "08:05:00 | S1, 21, 22.4, 5, FALSE",
+            "08:08:30 | S1, 20, 20.5, 2, FALSE",
+        }));
+    }
+
+    [Test]
+    public void Stagger_window_opens_per_plate_booth_and_event_minute_and_closes_two_minutes_later()
+    {
+        var sink = new CollectingSink();
+        var runtime = Tolls.Start(PlateVisits, Tolls.Input, sink, "PLATE_VISITS");
+        runtime.Push("11:00:20", Tolls.Passage("C-1", "B07", "AB1", "CAR", 2, 1.25m, "11:00:10"));
+        runtime.Push("11:00:30", Tolls.Passage("C-1", "B07", "AB1", "CAR", 2, 1.25m, "11:00:20"));
+        runtime.Push("11:00:40", Tolls.Passage("C-9", "B08", null, "CAR", 2, 9m, "11:00:40"));
+        runtime.Push("11:01:05", Tolls.Passage("C-1", "B07", "AB1", "CAR", 2, 1.25m, "11:00:55"));
+        runtime.Push("11:01:15", Tolls.Passage("C-1", "B07", "AB1", "CAR", 2, 2.00m, "11:01:05"));
+        runtime.AdvanceClock(Tolls.At("11:02:19"));
+        Assert.That(sink.Rows, Is.Empty);
+        runtime.AdvanceClock(Tolls.At("11:03:15"));
+
+        Assert.That(sink.Lines("PLATE_VISITS"), Is.EqualTo(new[]
+        {
+            "11:02:20 | AB1, B07, 2024-05-01 11:00:00, 3, 3.75",
+            "11:03:15 | AB1, B07, 2024-05-01 11:01:00, 1, 2.00",
+        }));
+    }
+
+    [Test]
+    public void Every_example_application_compiles()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => SqlCompiler.Compile(TollBilling, [Tolls.Input], []), Throws.Nothing);
+            Assert.That(() => SqlCompiler.Compile(LowTraffic, [Tolls.Input], [Tolls.Thresholds]), Throws.Nothing);
+            Assert.That(() => SqlCompiler.Compile(SlidingTemperature, [Tolls.Sensors], []), Throws.Nothing);
+            Assert.That(() => SqlCompiler.Compile(RandomCutForest, [Tolls.Sensors], []), Throws.Nothing);
+            Assert.That(() => SqlCompiler.Compile(HeavyVehicles, [Tolls.Input], []), Throws.Nothing);
+            Assert.That(() => SqlCompiler.Compile(PlateVisits, [Tolls.Input], []), Throws.Nothing);
+        });
+    }
 }
