@@ -285,4 +285,38 @@ public class ExampleApplicationsTests
             Assert.That(() => SqlCompiler.Compile(PlateVisits, [Tolls.Input], []), Throws.Nothing);
         });
     }
+
+    [Test]
+    public void Random_cut_forest_ranks_the_injected_anomalies_highest_and_orders_each_second_by_score()
+    {
+        var sink = new CollectingSink();
+        var runtime = Tolls.Start(RandomCutForest, Tolls.Sensors, sink, "RCF_SCORED", "RCF_RANKED");
+        var random = new Random(7);
+        var anomalies = new HashSet<int> { 700, 820, 950 };
+        for (int i = 0; i < 1000; i++)
+        {
+            // Four readings per second; three far-off readings after the forest has warmed up (256 points).
+            var time = Tolls.At("08:00:00").AddMilliseconds(i * 250);
+            object?[] values = anomalies.Contains(i)
+                ? ["S1", 60.0 + i % 7, 5.0]
+                : ["S1", 20.0 + random.NextDouble(), 50.0 + random.NextDouble()];
+            runtime.Push(Tolls.Source, new SourceRow(time, time, values));
+        }
+
+        runtime.AdvanceClock(Tolls.At("08:10:00"));
+
+        var scored = sink.Rows.Where(r => r.Stream == "RCF_SCORED").ToList();
+        Assert.That(scored, Has.Count.EqualTo(1000));
+        Assert.That(scored.Take(256).All(r => (double)r.Values[3]! == 0), "scores are 0 until subSampleSize points were seen");
+        var top = scored.Select((r, i) => (Index: i, Score: (double)r.Values[3]!)).OrderByDescending(x => x.Score).Take(3).Select(x => x.Index);
+        Assert.That(top, Is.EquivalentTo(anomalies));
+
+        var ranked = sink.Rows.Where(r => r.Stream == "RCF_RANKED").ToList();
+        Assert.That(ranked, Has.Count.EqualTo(1000));
+        foreach (var second in ranked.GroupBy(r => r.Rowtime))
+        {
+            var scores = second.Select(r => (double)r.Values[3]!).ToList();
+            Assert.That(scores, Is.Ordered.Descending, $"rows of {second.Key:HH:mm:ss} come highest score first");
+        }
+    }
 }
