@@ -2,6 +2,7 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using NUnit.Framework;
+using Sluice.Analytics.Sql.Functions;
 using Sluice.Analytics.Sql.Functions.Streaming;
 
 namespace Sluice.Analytics.Tests.Functions;
@@ -137,6 +138,15 @@ public sealed class RandomCutForestTests
 
         using var plain = JsonDocument.Parse(forest.Explain([-9, 0]).ToJson(["TEMP_C", "HUMIDITY"], withDirectionality: false));
         Assert.That(plain.RootElement.GetProperty("TEMP_C").TryGetProperty("DIRECTION", out _), Is.False);
+    }
+
+    [Test]
+    public void Non_finite_values_are_an_error_row_and_leave_the_forest_unchanged()
+    {
+        var forest = new RandomCutForest(2, numberOfTrees: 5, subSampleSize: 10, timeDecay: 100, seed: 2);
+        Assert.Throws<SqlFunctionException>(() => forest.ScoreAndUpdate([double.NaN, 1]));
+        Assert.Throws<SqlFunctionException>(() => forest.Update([1, double.PositiveInfinity]));
+        Assert.That(forest.PointsSeen, Is.Zero);
     }
 
     [TestCase(0, 100, 256, 100000, 1, "1 to 30 numeric columns")]

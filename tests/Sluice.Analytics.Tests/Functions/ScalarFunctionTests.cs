@@ -168,6 +168,19 @@ public sealed class ScalarFunctionTests
     }
 
     [Test]
+    public void Java_quoting_and_posix_classes_are_understood()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(RegexFunctions.RegexReplace("a.b*c", "\\Q.b*\\E", "-"), Is.EqualTo("a-c"));
+            Assert.That(RegexFunctions.RegexReplace("ab12;!", "\\p{Alpha}+", "X"), Is.EqualTo("X12;!"));
+            Assert.That(RegexFunctions.RegexReplace("ab12;!", "[\\p{Punct}\\p{Digit}]", ""), Is.EqualTo("ab"));
+            Assert.That(RegexFunctions.RegexReplace("ab12", "\\P{Digit}", "_"), Is.EqualTo("__12"));
+            Assert.That(LogParser.Regex("(\\p{Upper}+) (\\d+)").Parse("GET 200"), Is.EqualTo(new[] { "GET", "200" }));
+        });
+    }
+
+    [Test]
     public void Tsdiff_is_end_minus_start_and_accepts_timestamps()
     {
         var a = new DateTime(2024, 5, 1, 8, 0, 0, DateTimeKind.Utc);

@@ -28,7 +28,7 @@ public abstract class LogParser
     /// FAST_REGEX_LOG_PARSE(s, pattern): the whole line must match; every quantifier is lazy (matches as little as it can,
     /// as the documented "lazy semantics"); capture groups become COLUMN1..n VARCHAR(1024).
     /// </summary>
-    public static LogParser FastRegex(string pattern) => new RegexParser(MakeLazy(pattern), null);
+    public static LogParser FastRegex(string pattern) => new RegexParser(MakeLazy(JavaRegex.Translate(pattern)), null);
 
     /// <summary>REGEX_LOG_PARSE(s, javaRegex[, columns]): the whole line must match; groups become the named columns ('NAME TYPE, …') or COLUMN1..n.</summary>
     public static LogParser Regex(string javaRegex, string? columns = null) => new RegexParser(javaRegex, columns);
@@ -207,7 +207,7 @@ public abstract class LogParser
         {
             try
             {
-                return new Regex("\\A(?:" + pattern + ")\\z", RegexOptions.CultureInvariant);
+                return new Regex("\\A(?:" + JavaRegex.Translate(pattern) + ")\\z", RegexOptions.CultureInvariant);
             }
             catch (ArgumentException ex)
             {

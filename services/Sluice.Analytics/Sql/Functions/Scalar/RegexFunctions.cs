@@ -6,7 +6,7 @@ namespace Sluice.Analytics.Sql.Functions.Scalar;
 
 /// <summary>
 /// REGEX_REPLACE with Java regex semantics as far as .NET's engine shares them (character classes, groups, lazy and
-/// greedy quantifiers, look-around). Replacement strings use Java's rules: <c>$n</c> and <c>${name}</c> are group
+/// greedy quantifiers, look-around; <see cref="JavaRegex"/> rewrites the rest). Replacement strings use Java's rules: <c>$n</c> and <c>${name}</c> are group
 /// references, <c>\x</c> is a literal x. Patterns are compiled once and cached.
 /// </summary>
 public static class RegexFunctions
@@ -72,7 +72,7 @@ public static class RegexFunctions
 
         try
         {
-            re = new Regex(javaRegex, RegexOptions.CultureInvariant);
+            re = new Regex(JavaRegex.Translate(javaRegex), RegexOptions.CultureInvariant);
         }
         catch (ArgumentException ex)
         {

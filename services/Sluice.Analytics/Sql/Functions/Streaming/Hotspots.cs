@@ -131,6 +131,14 @@ public sealed class Hotspots
             throw new ArgumentException($"point has {point.Length} values; earlier points had {dims}", nameof(point));
         }
 
+        foreach (var v in point)
+        {
+            if (!double.IsFinite(v))
+            {
+                throw new SqlFunctionException($"HOTSPOTS input values must be finite numbers, got {v}");
+            }
+        }
+
         var s = next;
         if (count == windowSize)
         {

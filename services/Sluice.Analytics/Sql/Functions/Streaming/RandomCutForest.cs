@@ -290,6 +290,14 @@ public sealed class RandomCutForest
         {
             throw new ArgumentException($"record has {record.Length} values; the forest was built for {Dimensions}", nameof(record));
         }
+
+        foreach (var v in record)
+        {
+            if (!double.IsFinite(v))
+            {
+                throw new SqlFunctionException($"RANDOM_CUT_FOREST input values must be finite numbers, got {v}");
+            }
+        }
     }
 
     private void Offer(int t, double weight)

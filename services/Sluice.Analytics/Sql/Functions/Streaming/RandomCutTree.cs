@@ -10,12 +10,9 @@ internal sealed class RandomCutTree
     private const int None = -1;
 
     private readonly int dims;
-    private readonly int[] left;
-    private readonly int[] right;
+    private readonly Node[] nodes;
     private readonly int[] parent;
     private readonly int[] mass;
-    private readonly int[] cutDim;
-    private readonly double[] cutValue;
     private readonly double[] boxMin;
     private readonly double[] boxMax;
     private readonly int[] free;
@@ -26,23 +23,29 @@ internal sealed class RandomCutTree
     public RandomCutTree(int dims, int capacity)
     {
         this.dims = dims;
-        var nodes = (2 * capacity) + 1;
-        left = new int[nodes];
-        right = new int[nodes];
-        parent = new int[nodes];
-        mass = new int[nodes];
-        cutDim = new int[nodes];
-        cutValue = new double[nodes];
-        boxMin = new double[nodes * dims];
-        boxMax = new double[nodes * dims];
-        free = new int[nodes];
-        path = new int[nodes];
-        for (var i = 0; i < nodes; i++)
+        var count = (2 * capacity) + 1;
+        nodes = new Node[count];
+        parent = new int[count];
+        mass = new int[count];
+        boxMin = new double[count * dims];
+        boxMax = new double[count * dims];
+        free = new int[count];
+        path = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            free[i] = nodes - 1 - i;
+            free[i] = count - 1 - i;
         }
 
-        freeCount = nodes;
+        freeCount = count;
+    }
+
+    // The fields a descent reads, together in one cache line.
+    private struct Node
+    {
+        public int Left;
+        public int Right;
+        public int CutDim;
+        public double CutValue;
     }
 
     public int Mass => root == None ? 0 : mass[root];
@@ -115,7 +118,7 @@ internal sealed class RandomCutTree
                 boxMax[b + d] = Math.Max(boxMax[b + d], p[d]);
             }
 
-            node = p[cutDim[node]] <= cutValue[node] ? left[node] : right[node];
+            node = p[nodes[node].CutDim] <= nodes[node].CutValue ? nodes[node].Left : nodes[node].Right;
         }
     }
 
@@ -140,7 +143,7 @@ internal sealed class RandomCutTree
             return;
         }
 
-        var sibling = left[up] == leaf ? right[up] : left[up];
+        var sibling = nodes[up].Left == leaf ? nodes[up].Right : nodes[up].Left;
         var grand = parent[up];
         parent[sibling] = grand;
         ReplaceChild(grand, up, sibling);
@@ -275,14 +278,14 @@ internal sealed class RandomCutTree
         }
 
         // Only nodes in use carry meaning; write them all positionally for a simple exact restore.
-        for (var n = 0; n < left.Length; n++)
+        for (var n = 0; n < nodes.Length; n++)
         {
-            w.Write(left[n]);
-            w.Write(right[n]);
+            w.Write(nodes[n].Left);
+            w.Write(nodes[n].Right);
             w.Write(parent[n]);
             w.Write(mass[n]);
-            w.Write(cutDim[n]);
-            w.Write(cutValue[n]);
+            w.Write(nodes[n].CutDim);
+            w.Write(nodes[n].CutValue);
             for (var d = 0; d < dims; d++)
             {
                 w.Write(boxMin[(n * dims) + d]);
@@ -300,14 +303,14 @@ internal sealed class RandomCutTree
             free[i] = r.ReadInt32();
         }
 
-        for (var n = 0; n < left.Length; n++)
+        for (var n = 0; n < nodes.Length; n++)
         {
-            left[n] = r.ReadInt32();
-            right[n] = r.ReadInt32();
+            nodes[n].Left = r.ReadInt32();
+            nodes[n].Right = r.ReadInt32();
             parent[n] = r.ReadInt32();
             mass[n] = r.ReadInt32();
-            cutDim[n] = r.ReadInt32();
-            cutValue[n] = r.ReadDouble();
+            nodes[n].CutDim = r.ReadInt32();
+            nodes[n].CutValue = r.ReadDouble();
             for (var d = 0; d < dims; d++)
             {
                 boxMin[(n * dims) + d] = r.ReadDouble();
@@ -335,7 +338,7 @@ internal sealed class RandomCutTree
         while (!IsLeaf(node))
         {
             path[depth++] = node;
-            node = p[cutDim[node]] <= cutValue[node] ? left[node] : right[node];
+            node = p[nodes[node].CutDim] <= nodes[node].CutValue ? nodes[node].Left : nodes[node].Right;
         }
 
         leaf = node;
@@ -355,15 +358,15 @@ internal sealed class RandomCutTree
         return true;
     }
 
-    private bool IsLeaf(int node) => left[node] == None;
+    private bool IsLeaf(int node) => nodes[node].Left == None;
 
     private int Split(int node, ReadOnlySpan<double> p, int dim, double cut)
     {
         var up = parent[node];
         var inner = Allocate();
         var leaf = NewLeaf(p, inner);
-        cutDim[inner] = dim;
-        cutValue[inner] = cut;
+        nodes[inner].CutDim = dim;
+        nodes[inner].CutValue = cut;
         mass[inner] = mass[node] + 1;
         parent[inner] = up;
         var b = node * dims;
@@ -376,13 +379,13 @@ internal sealed class RandomCutTree
 
         if (p[dim] <= cut)
         {
-            left[inner] = leaf;
-            right[inner] = node;
+            nodes[inner].Left = leaf;
+            nodes[inner].Right = node;
         }
         else
         {
-            left[inner] = node;
-            right[inner] = leaf;
+            nodes[inner].Left = node;
+            nodes[inner].Right = leaf;
         }
 
         parent[node] = inner;
@@ -396,21 +399,21 @@ internal sealed class RandomCutTree
         {
             root = replacement;
         }
-        else if (left[up] == old)
+        else if (nodes[up].Left == old)
         {
-            left[up] = replacement;
+            nodes[up].Left = replacement;
         }
         else
         {
-            right[up] = replacement;
+            nodes[up].Right = replacement;
         }
     }
 
     private bool RecomputeBox(int n)
     {
         var b = n * dims;
-        var lb = left[n] * dims;
-        var rb = right[n] * dims;
+        var lb = nodes[n].Left * dims;
+        var rb = nodes[n].Right * dims;
         var changed = false;
         for (var d = 0; d < dims; d++)
         {
@@ -427,8 +430,8 @@ internal sealed class RandomCutTree
     private int NewLeaf(ReadOnlySpan<double> p, int up)
     {
         var n = Allocate();
-        left[n] = None;
-        right[n] = None;
+        nodes[n].Left = None;
+        nodes[n].Right = None;
         parent[n] = up;
         mass[n] = 1;
         p.CopyTo(boxMin.AsSpan(n * dims, dims));
@@ -441,8 +444,8 @@ internal sealed class RandomCutTree
 
     private void Free(int n)
     {
-        left[n] = None;
-        right[n] = None;
+        nodes[n].Left = None;
+        nodes[n].Right = None;
         parent[n] = None;
         mass[n] = 0;
         free[freeCount++] = n;
