@@ -74,3 +74,25 @@ internal static class Tolls
     public static void Push(this SqlRuntime runtime, string rowtime, object?[] values) =>
         runtime.Push(Source, new SourceRow(At(rowtime), At(rowtime), values));
 }
+
+/// <summary>A small generic input (K, X, Y, D, T) and a one-pump application writing to OUT.</summary>
+internal static class Generic
+{
+    public static readonly SqlStreamSchema Input = new(Tolls.Source,
+    [
+        new SqlColumn("K", SqlType.Parse("VARCHAR(8)")),
+        new SqlColumn("X", SqlType.Parse("INTEGER")),
+        new SqlColumn("Y", SqlType.Parse("DOUBLE")),
+        new SqlColumn("D", SqlType.Parse("DECIMAL(8,2)")),
+        new SqlColumn("T", SqlType.Parse("TIMESTAMP")),
+    ]);
+
+    public static object?[] Row(string? k, long? x, double? y = null, decimal? d = null, DateTime? t = null) => [k, x, y, d, t];
+
+    /// <summary>CREATE STREAM OUT (columns) plus a pump running <paramref name="select"/> into it.</summary>
+    public static string App(string columns, string select) =>
+        $"CREATE STREAM OUT ({columns});\nCREATE PUMP P AS INSERT INTO OUT {select};";
+
+    public static SqlRuntime Start(string code, CollectingSink sink, IReadOnlyList<SqlStreamSchema>? tables = null) =>
+        SqlCompiler.Compile(code, [Input], tables ?? []).CreateRuntime(new SqlRuntimeOptions { Sink = sink, OutputStreams = new HashSet<string> { "OUT", "error_stream" } });
+}

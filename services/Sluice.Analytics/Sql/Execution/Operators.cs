@@ -40,6 +40,10 @@ internal sealed class PumpGuard(string pump, IErrorSink errors) : Operator
         {
             errors.Report(row.Time, e.ErrorName, e.Message, row.Time, RowHex.Of(row.Values), pump);
         }
+        catch (Functions.SqlFunctionException e)
+        {
+            errors.Report(row.Time, "FUNCTION_ERROR", e.Message, row.Time, RowHex.Of(row.Values), pump);
+        }
         catch (Exception e) when (e is ArithmeticException or InvalidCastException or FormatException or ArgumentException)
         {
             errors.Report(row.Time, e is DivideByZeroException ? "DIVISION_BY_ZERO" : "SQL_RUNTIME_ERROR", e.Message, row.Time, RowHex.Of(row.Values), pump);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Sluice.Analytics.Sql.Execution;
+using Sluice.Analytics.Sql.Functions.Scalar;
 using Sluice.Analytics.Sql.Syntax;
 
 namespace Sluice.Analytics.Sql.Planning;
@@ -525,6 +526,19 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
 
             case "MONOTONIC" when call.Args.Count == 1:
                 return Bind(call.Args[0]);
+            case "TRIM" when call.Args.Count == 3 && call.Args[0] is LiteralExpr { Value: string mode }:
+            {
+                // The parser's TRIM(mode, character, value) form.
+                string trim = mode switch { "LEADING" => nameof(StringFunctions.TrimLeading), "TRAILING" => nameof(StringFunctions.TrimTrailing), _ => nameof(StringFunctions.TrimBoth) };
+                var value = Bind(call.Args[2]);
+                var character = Bind(call.Args[1]);
+                if (!(IsString(value.Type) || IsNull(value.Type)) || !(IsString(character.Type) || IsNull(character.Type)))
+                {
+                    throw Error(call.At, "TRIM needs character strings");
+                }
+
+                return new BoundCall("TRIM_" + mode, typeof(StringFunctions).GetMethod(trim, [typeof(string), typeof(string)])!, [value, character], value.Type);
+            }
         }
 
         var bound = new BoundExpr[call.Args.Count];

@@ -1,31 +1,12 @@
 using System.Reflection;
-using Sluice.Analytics.Sql.Execution;
 using Sluice.Analytics.Sql.Functions;
 
 namespace Sluice.Analytics.Sql.Planning;
 
-/// <summary>Scalar functions by name: [SqlFunction] methods of this assembly first, then the engine's own built-ins.</summary>
+/// <summary>Scalar functions by name: the [SqlFunction] methods of this assembly, bound by name, arity and argument types.</summary>
 internal static class FunctionCatalog
 {
     private static readonly Dictionary<string, List<MethodInfo>> Attributed = Collect();
-
-    private static readonly Dictionary<string, string> BuiltIns = new()
-    {
-        ["TRIM"] = nameof(ScalarOps.Trim),
-        ["SUBSTRING"] = nameof(ScalarOps.Substring),
-        ["POSITION"] = nameof(ScalarOps.Position),
-        ["OVERLAY"] = nameof(ScalarOps.Overlay),
-        ["UPPER"] = nameof(ScalarOps.Upper),
-        ["LOWER"] = nameof(ScalarOps.Lower),
-        ["CHAR_LENGTH"] = nameof(ScalarOps.CharLength),
-        ["CHARACTER_LENGTH"] = nameof(ScalarOps.CharLength),
-        ["ABS"] = nameof(ScalarOps.Abs),
-        ["MOD"] = nameof(ScalarOps.Mod),
-        ["UNIX_TIMESTAMP"] = nameof(ScalarOps.UnixTimestamp),
-        ["TO_TIMESTAMP"] = nameof(ScalarOps.ToTimestamp),
-        ["FLOOR"] = nameof(ScalarOps.Floor),
-        ["CEIL"] = nameof(ScalarOps.Ceil),
-    };
 
     private static Dictionary<string, List<MethodInfo>> Collect()
     {
@@ -50,28 +31,11 @@ internal static class FunctionCatalog
         return byName;
     }
 
-    public static bool Exists(string name) => Attributed.ContainsKey(name) || BuiltIns.ContainsKey(name);
+    public static bool Exists(string name) => Attributed.ContainsKey(name);
 
     /// <summary>The best overload for the argument types (null = NULL literal), or null.</summary>
-    public static MethodInfo? Resolve(string name, IReadOnlyList<Type?> argumentTypes)
-    {
-        var best = Attributed.TryGetValue(name, out var attributed) ? Best(attributed, argumentTypes) : null;
-        if (best is null && BuiltIns.TryGetValue(name, out var builtIn))
-        {
-            var candidates = new List<MethodInfo>();
-            foreach (var method in typeof(ScalarOps).GetMethods(BindingFlags.Public | BindingFlags.Static))
-            {
-                if (method.Name == builtIn)
-                {
-                    candidates.Add(method);
-                }
-            }
-
-            best = Best(candidates, argumentTypes);
-        }
-
-        return best;
-    }
+    public static MethodInfo? Resolve(string name, IReadOnlyList<Type?> argumentTypes) =>
+        Attributed.TryGetValue(name, out var methods) ? Best(methods, argumentTypes) : null;
 
     /// <summary>The cheapest applicable overload among <paramref name="candidates"/>.</summary>
     public static MethodInfo? Best(IEnumerable<MethodInfo> candidates, IReadOnlyList<Type?> argumentTypes)

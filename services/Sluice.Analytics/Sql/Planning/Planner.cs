@@ -230,8 +230,135 @@ internal sealed class Planner(RuntimeGraph graph)
         }
     }
 
-    private PlannedSource PlanTableFunction(TableFunctionFrom function) =>
-        throw Error(function.At, $"Table function {function.Function} not found");
+    private PlannedSource PlanTableFunction(TableFunctionFrom function)
+    {
+        var cursor = PlanQuery(function.Cursor);
+        if (!cursor.IsStream)
+        {
+            throw Error(function.Cursor.At, "CURSOR needs a SELECT STREAM query");
+        }
+
+        var constants = new Binder(new Scope([], [], false), null, false, "table function arguments");
+        var args = function.Args.Select(a => (constants.Bind(a) as BoundLiteral)?.Value ?? throw Error(a.At, $"{function.Function} arguments must be literals")).ToList();
+        var columns = cursor.Scope.Columns.Select(c => c with { Qualifier = function.Alias }).ToList();
+        long Integer(int i, long fallback) => i < args.Count ? (args[i] is long l ? l : throw Error(function.Args[i].At, $"{function.Function} argument {i + 2} must be an integer")) : fallback;
+        Operator op;
+        switch (function.Function)
+        {
+            case "RANDOM_CUT_FOREST" or "RANDOM_CUT_FOREST_WITH_EXPLANATION":
+            {
+                bool explain = function.Function.EndsWith("EXPLANATION", StringComparison.Ordinal);
+                int optional = explain ? 5 : 4;
+                if (args.Count != 0 && args.Count != optional && !(explain && args.Count == 4))
+                {
+                    throw Error(function.At, $"{function.Function} takes CURSOR and either no parameters or {optional} (numberOfTrees, subSampleSize, timeDecay, shingleSize{(explain ? ", withDirectionality" : "")})");
+                }
+
+                var numeric = NumericColumns(cursor.Scope, function);
+                bool directionality = explain && args.Count == 5 && (args[4] is bool b ? b : throw Error(function.Args[4].At, "withDirectionality must be TRUE or FALSE"));
+                Functions.Streaming.RandomCutForest forest;
+                try
+                {
+                    forest = new Functions.Streaming.RandomCutForest(numeric.Length, (int)Integer(0, 100), (int)Integer(1, 256), (int)Integer(2, 100000), (int)Integer(3, 1), graph.RandomSeed);
+                }
+                catch (ArgumentException e)
+                {
+                    throw Error(function.At, $"{function.Function}: {e.Message}");
+                }
+
+                op = new PointScoringOperator(numeric, numeric.Select(i => cursor.Scope.Columns[i].Name).ToArray(), forest, null, explain, directionality);
+                columns.Add(new ScopeColumn(function.Alias, "ANOMALY_SCORE", new SqlType(SqlTypeKind.Double)));
+                if (explain)
+                {
+                    columns.Add(new ScopeColumn(function.Alias, "ANOMALY_EXPLANATION", new SqlType(SqlTypeKind.Varchar, Length: 20000)));
+                }
+
+                break;
+            }
+
+            case "HOTSPOTS":
+            {
+                if (args.Count != 3)
+                {
+                    throw Error(function.At, "HOTSPOTS takes CURSOR, windowSize, scanRadius, minimumNumberOfPointsInAHotspot");
+                }
+
+                var numeric = NumericColumns(cursor.Scope, function);
+                double radius = args[1] switch { long l => l, decimal m => (double)m, double d => d, _ => throw Error(function.Args[1].At, "scanRadius must be a number") };
+                Functions.Streaming.Hotspots hotspots;
+                try
+                {
+                    hotspots = new Functions.Streaming.Hotspots((int)Integer(0, 100), radius, (int)Integer(2, 17), graph.RandomSeed);
+                }
+                catch (ArgumentException e)
+                {
+                    throw Error(function.At, $"HOTSPOTS: {e.Message}");
+                }
+
+                op = new PointScoringOperator(numeric, [], null, hotspots, false, false);
+                columns.Add(new ScopeColumn(function.Alias, "HOTSPOTS_RESULT", new SqlType(SqlTypeKind.Varchar, Length: 10000)));
+                break;
+            }
+
+            case "TOP_K_ITEMS_TUMBLING" or "COUNT_DISTINCT_ITEMS_TUMBLING":
+            {
+                bool topK = function.Function.StartsWith("TOP_K", StringComparison.Ordinal);
+                if (args.Count != (topK ? 3 : 2) || args[0] is not string columnName)
+                {
+                    throw Error(function.At, topK ? "TOP_K_ITEMS_TUMBLING takes CURSOR, 'column', K, windowSeconds" : "COUNT_DISTINCT_ITEMS_TUMBLING takes CURSOR, 'column', windowSeconds");
+                }
+
+                int index = cursor.Scope.Columns.ToList().FindIndex(c => c.Name == columnName);
+                if (index < 0)
+                {
+                    throw Error(function.Args[0].At, $"Column {columnName} not found in the cursor");
+                }
+
+                long seconds = Integer(topK ? 2 : 1, 0);
+                if (seconds is < 1 or > 3600)
+                {
+                    throw Error(function.At, $"{function.Function} window must be 1 to 3600 seconds, got {seconds}");
+                }
+
+                long k = topK ? Integer(1, 0) : 0;
+                if (topK && k is < 1 or > 100_000)
+                {
+                    throw Error(function.At, $"TOP_K_ITEMS_TUMBLING K must be 1 to 100000, got {k}");
+                }
+
+                op = new ItemSketchOperator(index, TimeSpan.FromSeconds(seconds), topK ? new Functions.Streaming.TopKItems((int)k) : null, topK ? null : new Functions.Streaming.DistinctCounter());
+                columns = topK
+                    ? [new ScopeColumn(function.Alias, columnName, new SqlType(SqlTypeKind.Varchar, Length: 4096)), new ScopeColumn(function.Alias, "ITEM_COUNT", new SqlType(SqlTypeKind.BigInt))]
+                    : [new ScopeColumn(function.Alias, "NUMBER_OF_DISTINCT_ITEMS", new SqlType(SqlTypeKind.BigInt))];
+                break;
+            }
+
+            default:
+                throw Error(function.At, $"Table function {function.Function} not found");
+        }
+
+        graph.Track(op);
+        return new PlannedSource(new Scope(columns, function.Alias is null ? [] : [function.Alias], false), next =>
+        {
+            op.Next = next;
+            cursor.Connect(op);
+        }, true);
+    }
+
+    private static int[] NumericColumns(Scope scope, TableFunctionFrom function)
+    {
+        var numeric = new List<int>();
+        for (int i = 0; i < scope.Columns.Count; i++)
+        {
+            var type = scope.Columns[i].Type;
+            if (Binder.IsNumeric(type) && type.Kind != SqlTypeKind.Decimal)
+            {
+                numeric.Add(i);
+            }
+        }
+
+        return numeric.Count is >= 1 and <= 30 ? numeric.ToArray() : throw Error(function.At, $"{function.Function} needs 1 to 30 numeric (not DECIMAL) columns in the cursor, found {numeric.Count}");
+    }
 
     private PlannedSource PlanJoin(JoinFrom join)
     {

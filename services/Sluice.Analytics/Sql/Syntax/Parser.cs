@@ -514,9 +514,12 @@ internal sealed class Parser
             }
             else
             {
-                var token = Current;
-                count = ParseSize(1, int.MaxValue, "ROWS count");
-                _ = token;
+                count = ParseSize(1, int.MaxValue, "ROWS count (write CURRENT ROW for 0)");
+                if (Current.IsWord("FOLLOWING"))
+                {
+                    throw Error("FOLLOWING frames are not allowed in a stream window");
+                }
+
                 ExpectWord("PRECEDING");
             }
         }
@@ -607,7 +610,6 @@ internal sealed class Parser
         if (AcceptWord("TABLE"))
         {
             ExpectSymbol("(");
-            var fnToken = Current;
             string function = ParseName();
             ExpectSymbol("(");
             ExpectWord("CURSOR");
@@ -622,7 +624,6 @@ internal sealed class Parser
 
             ExpectSymbol(")");
             ExpectSymbol(")");
-            _ = fnToken;
             return new TableFunctionFrom(at, function, cursor, args, ParseAlias());
         }
 
