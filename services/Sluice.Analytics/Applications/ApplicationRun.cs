@@ -256,21 +256,16 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     {
         var batch = new List<(ShardPosition Shard, Record Record, ProcessedRecord? Processed)>();
         var shards = _checkpoint.Shards;
-        for (var s = 0; s < shards.Count; s++)
+
+        // The shards are fetched together; their records are then taken in shard order.
+        var fetches = new Task<GetRecordsResponse?>[shards.Count];
+        for (var s = 0; s < shards.Count; s++) fetches[s] = shards[s].Ended ? Task.FromResult<GetRecordsResponse?>(null) : FetchAsync(stream, shards[s], ct);
+        await Task.WhenAll(fetches);
+        var count = shards.Count;
+        for (var s = 0; s < count; s++)
         {
             var shard = shards[s];
-            if (shard.Ended) continue;
-            GetRecordsResponse response;
-            try
-            {
-                response = await _client.GetRecordsAsync(new GetRecordsRequest { StreamName = stream, ShardId = shard.ShardId, Position = PositionOf(shard), Limit = 10000 }, ct);
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                _logger.LogWarning("Application {App}: reading {Stream}/{Shard} failed, retrying: {Message}", _app.Name, stream, shard.ShardId, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-                continue;
-            }
+            if (await fetches[s] is not { } response) continue;
 
             if (preprocessor is not null && response.Records.Count > 0)
             {
@@ -309,6 +304,20 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
         foreach (var (shard, record, processed) in batch) Push(shard, record, processed);
         RecordsIn += batch.Count;
         return batch.Count;
+    }
+
+    private async Task<GetRecordsResponse?> FetchAsync(string stream, ShardPosition shard, CancellationToken ct)
+    {
+        try
+        {
+            return await _client.GetRecordsAsync(new GetRecordsRequest { StreamName = stream, ShardId = shard.ShardId, Position = PositionOf(shard), Limit = 10000 }, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("Application {App}: reading {Stream}/{Shard} failed, retrying: {Message}", _app.Name, stream, shard.ShardId, e.Message);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            return null;
+        }
     }
 
     private static StartingPosition PositionOf(ShardPosition shard) => shard.Kind switch

@@ -59,6 +59,23 @@ public static class Coercion
                     return false;
                 }
 
+                // Fast paths without text: the common integer, floating and decimal columns.
+                switch (type.Kind)
+                {
+                    case SqlTypeKind.BigInt when value.TryGetInt64(out var big):
+                        result = big;
+                        return true;
+                    case SqlTypeKind.Integer when value.TryGetInt32(out var i32):
+                        result = (long)i32;
+                        return true;
+                    case SqlTypeKind.Double when value.TryGetDouble(out var dbl):
+                        result = dbl;
+                        return true;
+                    case SqlTypeKind.Decimal when type.Precision == 0 && value.TryGetDecimal(out var dec):
+                        result = dec;
+                        return true;
+                }
+
                 return TryFromText(value.GetRawText(), type, out result, out error);
             case JsonValueKind.String:
                 return TryFromText(value.GetString()!, type, out result, out error);
