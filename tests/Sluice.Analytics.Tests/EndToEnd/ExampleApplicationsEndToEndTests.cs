@@ -172,4 +172,53 @@ public sealed class ExampleApplicationsEndToEndTests
         Assert.That(output, Is.EqualTo(new[] { $$"""{"BOOTH_ID":"B07","WINDOW_START":"{{Ts(window)}}","VEHICLES":5,"MIN_VEHICLES":120}""" }),
             "B08 met its threshold; B12 had no passages, so no group row exists for it to alert on (§10.2)");
     }
+    [Test]
+    public async Task Sliding_average_10_3_flags_a_reading_far_from_its_sensors_5_minute_average()
+    {
+        await _kda.CreateStreamAsync("temps-in");
+        await _kda.CreateStreamAsync("flagged-out");
+        var input = KdaHarness.TollInput("temps-in");
+        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
+            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
+             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
+             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
+            """);
+        await _kda.CreateApplicationAsync(KdaHarness.Spec("temps", ExampleApplicationsTests.SlidingTemperature, input, KdaHarness.StreamOutput("TEMP_FLAGGED", "flagged-out")));
+        await _kda.Boto3Async("start", "temps", "TRIM_HORIZON");
+        await _kda.PutAsync("temps-in",
+        [
+            """{"sensor":"s1","temp":20,"hum":40}""", """{"sensor":"s1","temp":21,"hum":41}""", """{"sensor":"s2","temp":5,"hum":80}""", """{"sensor":"s1","temp":30,"hum":39}""",
+        ]);
+        var output = (await _kda.WaitForOutputAsync("flagged-out", 4)).Select(o => JsonNode.Parse(o)!).ToList();
+        Assert.That(output.Select(o => ((string?)o["SENSOR_ID"], (double)o["TEMP_C"]!, (long)o["SAMPLES_5M"]!, (bool)o["IS_ANOMALY"]!)), Is.EqualTo(new[]
+        {
+            ("s1", 20d, 1L, false), ("s1", 21d, 2L, false), ("s2", 5d, 1L, false), ("s1", 30d, 3L, true),
+        }));
+        Assert.That(output.Select(o => (double)o["AVG_5M"]!), Is.EqualTo(new[] { 20d, 20.5d, 5d, 71d / 3 }).Within(1e-9));
+    }
+
+    [Test]
+    public async Task Stagger_window_10_6_counts_passages_per_plate_booth_and_event_minute_when_each_window_closes()
+    {
+        await _kda.CreateStreamAsync("plates-in");
+        await _kda.CreateStreamAsync("visits-out");
+        await _kda.CreateApplicationAsync(KdaHarness.Spec("visits", ExampleApplicationsTests.PlateVisits, KdaHarness.TollInput("plates-in"), KdaHarness.StreamOutput("PLATE_VISITS", "visits-out")));
+        await _kda.Boto3Async("start", "visits", "NOW");
+        await _kda.PutAsync("plates-in",
+        [
+            KdaHarness.Toll("C-1", "B07", "p1", "CAR", 2, 2.75m, "2024-05-01 08:00:10.000"),
+            KdaHarness.Toll("C-1", "B07", "p1", "CAR", 2, 2.75m, "2024-05-01 08:00:50.000"),
+            KdaHarness.Toll("C-2", "B07", "p2", "CAR", 2, 1.50m, "2024-05-01 08:01:05.000"),
+            KdaHarness.Toll("C-3", "B08", "p3", "CAR", 2, 1.00m, "2024-05-01 08:00:20.000"),
+        ]);
+        await Task.Delay(1500);
+        _clock.Advance(TimeSpan.FromMinutes(3));
+        var output = await _kda.WaitForOutputAsync("visits-out", 3);
+        Assert.That(output.Order(StringComparer.Ordinal), Is.EqualTo(new[]
+        {
+            """{"PLATE":"p1","BOOTH_ID":"B07","EVENT_MINUTE":"2024-05-01 08:00:00.000","PASSAGES":2,"TOTAL_AMOUNT":5.50}""",
+            """{"PLATE":"p2","BOOTH_ID":"B07","EVENT_MINUTE":"2024-05-01 08:01:00.000","PASSAGES":1,"TOTAL_AMOUNT":1.50}""",
+            """{"PLATE":"p3","BOOTH_ID":"B08","EVENT_MINUTE":"2024-05-01 08:00:00.000","PASSAGES":1,"TOTAL_AMOUNT":1.00}""",
+        }));
+    }
 }
