@@ -3,8 +3,10 @@ using NUnit.Framework;
 
 namespace Sluice.Analytics.Tests.Api;
 
-/// <summary>The KinesisAnalytics_20150814 API on the wire: boto3 and the AWS CLI end to end, raw calls for exact errors.</summary>
-public sealed class ApplicationApiTests
+/// <summary>The KinesisAnalytics_20150814 API on the wire: boto3 and the AWS CLI end to end, raw calls for exact errors; over SQLite and PostgreSQL.</summary>
+[TestFixture(TestStorage.Sqlite)]
+[TestFixture(TestStorage.Postgres)]
+public sealed class ApplicationApiTests(string storage)
 {
     private const string Target = "KinesisAnalytics_20150814";
     private TestServer _server = null!;
@@ -13,15 +15,15 @@ public sealed class ApplicationApiTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _server = await TestServer.StartAsync(await TestStorage.CreateAsync(TestStorage.Sqlite));
+        _server = await TestServer.StartAsync(await TestStorage.CreateAsync(storage));
         _caller = new KinesisCaller(_server.Endpoint);
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        _caller.Dispose();
-        await _server.DisposeAsync();
+        _caller?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
     }
 
     private async Task<(int Status, JsonNode Body)> CallAsync(string operation, object body)
