@@ -546,11 +546,27 @@ internal sealed class OrderOperator(Func<Row, DateTime?> bucket, Func<DateTime, 
     private void Flush()
     {
         current = null;
-        var sorted = rows.ToArray();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        // Ties keep arrival order (the index breaks them), and every row leaves at the bucket's last ROWTIME.
+        var order = new int[rows.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => Compare(rows[a], rows[b]) is var c && c != 0 ? c : a.CompareTo(b));
+        var last = rows[^1].Time;
+        var sorted = new Row[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            sorted[i] = rows[order[i]];
+        }
+
         rows.Clear();
-        Array.Sort(sorted, Compare);
-        // Stable order for ties: Array.Sort is unstable, so ties fall back to arrival by time.
-        var last = sorted.Length == 0 ? default : sorted.Max(r => r.Time);
         foreach (var row in sorted)
         {
             row.Time = last;
@@ -571,7 +587,7 @@ internal sealed class OrderOperator(Func<Row, DateTime?> bucket, Func<DateTime, 
             }
         }
 
-        return x.Time.CompareTo(y.Time);
+        return 0;
     }
 
     public override long Entries => rows.Count;
