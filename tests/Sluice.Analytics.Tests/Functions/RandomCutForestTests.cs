@@ -111,8 +111,20 @@ public sealed class RandomCutForestTests
             ms.Position = 0;
             using var r = new BinaryReader(ms);
             var restored = RandomCutForest.Load(r);
-            return points.Skip(cut).All(p => forest.ScoreAndUpdate(p) == restored.ScoreAndUpdate(p));
+            return points.Skip(cut).All(p => forest.ScoreAndUpdate(p) == restored.ScoreAndUpdate(p))
+                && Bytes(forest).AsSpan().SequenceEqual(Bytes(restored));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
+    }
+
+    private static byte[] Bytes(RandomCutForest forest)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms))
+        {
+            forest.Save(w);
+        }
+
+        return ms.ToArray();
     }
 
     [Test]

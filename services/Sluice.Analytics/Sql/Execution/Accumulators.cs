@@ -10,6 +10,9 @@ internal abstract class Accumulator
 
     public abstract object? Result();
 
+    /// <summary>Back to the empty state, so a group's accumulators are reused by the next window.</summary>
+    public abstract void Reset();
+
     public abstract void Save(StateWriter writer);
 
     public abstract void Load(StateReader reader);
@@ -35,6 +38,11 @@ internal sealed class CountAccumulator(Func<Row, object?>? argument) : Accumulat
         }
 
         return true;
+    }
+
+    public override void Reset()
+    {
+        count = 0;
     }
 
     public override object? Result() => count;
@@ -66,6 +74,12 @@ internal sealed class LongSumAccumulator(Func<Row, long?> argument, bool average
         }
 
         return true;
+    }
+
+    public override void Reset()
+    {
+        sum = 0;
+        count = 0;
     }
 
     public override object? Result() => count == 0 ? null : average ? sum / count : sum;
@@ -106,6 +120,12 @@ internal sealed class DecimalSumAccumulator(Func<Row, decimal?> argument, bool a
         }
 
         return true;
+    }
+
+    public override void Reset()
+    {
+        sum = 0;
+        count = 0;
     }
 
     public override object? Result() => count == 0 ? null : average ? sum / count : sum;
@@ -155,6 +175,13 @@ internal sealed class DoubleMomentsAccumulator(Func<Row, double?> argument, stri
         }
 
         return true;
+    }
+
+    public override void Reset()
+    {
+        sum = 0;
+        squares = 0;
+        count = 0;
     }
 
     public override object? Result()
@@ -228,6 +255,12 @@ internal sealed class PickAccumulator(Func<Row, object?> argument, string functi
         seen = true;
     }
 
+    public override void Reset()
+    {
+        value = null;
+        seen = false;
+    }
+
     public override object? Result() => value;
 
     public override void Save(StateWriter writer)
@@ -268,6 +301,12 @@ internal sealed class BooleanAccumulator(Func<Row, bool?> argument, bool every) 
         return true;
     }
 
+    public override void Reset()
+    {
+        trues = 0;
+        known = 0;
+    }
+
     public override object? Result() => known == 0 ? null : every ? trues == known : trues > 0;
 
     public override void Save(StateWriter writer)
@@ -306,6 +345,13 @@ internal sealed class ExponentialAverageAccumulator(Func<Row, double?> argument,
         sum += v;
         weight += 1;
         last = row.Time;
+    }
+
+    public override void Reset()
+    {
+        sum = 0;
+        weight = 0;
+        last = default;
     }
 
     public override object? Result() => weight == 0 ? null : sum / weight;

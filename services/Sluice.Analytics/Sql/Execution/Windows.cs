@@ -10,6 +10,9 @@ internal sealed class Group(object?[] keys, Accumulator[] accumulators)
     public DateTime Open { get; set; }
 
     public long Sequence { get; set; }
+
+    /// <summary>Whether the group saw a row in the open window (tumbling groups are kept and reused across windows).</summary>
+    public bool Active { get; set; }
 }
 
 /// <summary>
@@ -25,17 +28,28 @@ internal sealed class TumblingAggregateOperator(
 {
     private readonly KeyExtractor extractor = new(keys);
     private readonly Dictionary<GroupKey, Group> groups = [];
+    private readonly List<Group> active = [];
     private DateTime? current;
+    private DateTime currentEnd = DateTime.MinValue;
 
     public override void OnRow(Row row)
     {
-        var start = windowStart(row) ?? throw new SqlRuntimeException("NULL_WINDOW", "The window expression is NULL");
-        if (current is { } open && start > open)
+        // Rows are in ROWTIME order, so a row before the open window's end belongs to it: no per-row window computation.
+        if (current is null || row.Time >= currentEnd)
         {
-            Flush();
+            var start = windowStart(row) ?? throw new SqlRuntimeException("NULL_WINDOW", "The window expression is NULL");
+            if (current is { } open && start > open)
+            {
+                Flush();
+            }
+
+            if (current is null)
+            {
+                current = start;
+                currentEnd = windowEnd(start);
+            }
         }
 
-        current ??= start;
         var key = extractor.Of(row);
         if (!groups.TryGetValue(key, out var group))
         {
@@ -49,6 +63,12 @@ internal sealed class TumblingAggregateOperator(
             groups.Add(key, group);
         }
 
+        if (!group.Active)
+        {
+            group.Active = true;
+            active.Add(group);
+        }
+
         var accumulators = group.Accumulators;
         for (int i = 0; i < accumulators.Length; i++)
         {
@@ -58,7 +78,7 @@ internal sealed class TumblingAggregateOperator(
 
     public override void OnTime(DateTime time)
     {
-        if (current is { } open && windowEnd(open) <= time)
+        if (current is not null && currentEnd <= time)
         {
             Flush();
         }
@@ -69,11 +89,11 @@ internal sealed class TumblingAggregateOperator(
     private void Flush()
     {
         var open = current!.Value;
-        var end = windowEnd(open);
+        var end = currentEnd;
         object boxedOpen = open;
         current = null;
         int width = keys.Length + 1 + aggregates.Length;
-        foreach (var group in groups.Values)
+        foreach (var group in active)
         {
             var values = new object?[width];
             int k = 0;
@@ -85,22 +105,47 @@ internal sealed class TumblingAggregateOperator(
             for (int i = 0; i < aggregates.Length; i++)
             {
                 values[keys.Length + 1 + i] = group.Accumulators[i].Result();
+                group.Accumulators[i].Reset();
             }
 
+            group.Sequence = 0;
             Next!.OnRow(new Row(end, values));
         }
 
-        groups.Clear();
+        // Groups idle for a whole window are forgotten; the others are reused by the next window.
+        if (groups.Count > active.Count)
+        {
+            List<GroupKey>? idle = null;
+            foreach (var (key, group) in groups)
+            {
+                if (!group.Active)
+                {
+                    (idle ??= []).Add(key);
+                }
+            }
+
+            foreach (var key in idle!)
+            {
+                groups.Remove(key);
+            }
+        }
+
+        foreach (var group in active)
+        {
+            group.Active = false;
+        }
+
+        active.Clear();
     }
 
-    public override long Entries => groups.Count;
+    public override long Entries => active.Count;
 
     public override void Save(StateWriter writer)
     {
         writer.Write(current.HasValue);
         writer.Write(current ?? default);
-        writer.Write(groups.Count);
-        foreach (var group in groups.Values)
+        writer.Write(active.Count);
+        foreach (var group in active)
         {
             writer.WriteValues(group.Keys);
             foreach (var accumulator in group.Accumulators)
@@ -115,18 +160,21 @@ internal sealed class TumblingAggregateOperator(
         bool has = reader.ReadBool();
         var open = reader.ReadTime();
         current = has ? open : null;
+        currentEnd = has ? windowEnd(open) : DateTime.MinValue;
         groups.Clear();
+        active.Clear();
         int n = reader.ReadInt();
         for (int g = 0; g < n; g++)
         {
             var keyValues = reader.ReadValues();
-            var group = new Group(keyValues, AggregateSpec.NewSet(aggregates));
+            var group = new Group(keyValues, AggregateSpec.NewSet(aggregates)) { Active = true };
             foreach (var accumulator in group.Accumulators)
             {
                 accumulator.Load(reader);
             }
 
             groups.Add(GroupKey.Of(keyValues), group);
+            active.Add(group);
         }
     }
 }
@@ -498,11 +546,27 @@ internal sealed class OrderOperator(Func<Row, DateTime?> bucket, Func<DateTime, 
     private void Flush()
     {
         current = null;
-        var sorted = rows.ToArray();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        // Ties keep arrival order (the index breaks them), and every row leaves at the bucket's last ROWTIME.
+        var order = new int[rows.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => Compare(rows[a], rows[b]) is var c && c != 0 ? c : a.CompareTo(b));
+        var last = rows[^1].Time;
+        var sorted = new Row[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            sorted[i] = rows[order[i]];
+        }
+
         rows.Clear();
-        Array.Sort(sorted, Compare);
-        // Stable order for ties: Array.Sort is unstable, so ties fall back to arrival by time.
-        var last = sorted.Length == 0 ? default : sorted.Max(r => r.Time);
         foreach (var row in sorted)
         {
             row.Time = last;
@@ -523,7 +587,7 @@ internal sealed class OrderOperator(Func<Row, DateTime?> bucket, Func<DateTime, 
             }
         }
 
-        return x.Time.CompareTo(y.Time);
+        return 0;
     }
 
     public override long Entries => rows.Count;

@@ -268,6 +268,7 @@ internal sealed class RandomCutTree
         }
     }
 
+    /// <summary>Writes the tree from the root down: cuts and masses of inner nodes, points of leaves (boxes are rebuilt on load).</summary>
     public void Save(BinaryWriter w)
     {
         w.Write(root);
@@ -277,20 +278,9 @@ internal sealed class RandomCutTree
             w.Write(free[i]);
         }
 
-        // Only nodes in use carry meaning; write them all positionally for a simple exact restore.
-        for (var n = 0; n < nodes.Length; n++)
+        if (root != None)
         {
-            w.Write(nodes[n].Left);
-            w.Write(nodes[n].Right);
-            w.Write(parent[n]);
-            w.Write(mass[n]);
-            w.Write(nodes[n].CutDim);
-            w.Write(nodes[n].CutValue);
-            for (var d = 0; d < dims; d++)
-            {
-                w.Write(boxMin[(n * dims) + d]);
-                w.Write(boxMax[(n * dims) + d]);
-            }
+            SaveSubtree(w, root);
         }
     }
 
@@ -303,20 +293,62 @@ internal sealed class RandomCutTree
             free[i] = r.ReadInt32();
         }
 
-        for (var n = 0; n < nodes.Length; n++)
+        if (root != None)
         {
-            nodes[n].Left = r.ReadInt32();
-            nodes[n].Right = r.ReadInt32();
-            parent[n] = r.ReadInt32();
-            mass[n] = r.ReadInt32();
-            nodes[n].CutDim = r.ReadInt32();
-            nodes[n].CutValue = r.ReadDouble();
+            LoadSubtree(r, None);
+        }
+    }
+
+    // Node numbers are kept: the samplers refer to leaves by number.
+    private void SaveSubtree(BinaryWriter w, int n)
+    {
+        w.Write(n);
+        w.Write(mass[n]);
+        if (IsLeaf(n))
+        {
+            w.Write(None);
             for (var d = 0; d < dims; d++)
             {
-                boxMin[(n * dims) + d] = r.ReadDouble();
-                boxMax[(n * dims) + d] = r.ReadDouble();
+                w.Write(boxMin[(n * dims) + d]);
             }
+
+            return;
         }
+
+        w.Write(nodes[n].CutDim);
+        w.Write(nodes[n].CutValue);
+        SaveSubtree(w, nodes[n].Left);
+        SaveSubtree(w, nodes[n].Right);
+    }
+
+    private int LoadSubtree(BinaryReader r, int up)
+    {
+        var n = r.ReadInt32();
+        if ((uint)n >= (uint)nodes.Length)
+        {
+            throw new InvalidDataException($"random cut tree state names node {n}; the tree has {nodes.Length}");
+        }
+
+        parent[n] = up;
+        mass[n] = r.ReadInt32();
+        var dim = r.ReadInt32();
+        if (dim == None)
+        {
+            nodes[n] = new Node { Left = None, Right = None };
+            for (var d = 0; d < dims; d++)
+            {
+                boxMin[(n * dims) + d] = boxMax[(n * dims) + d] = r.ReadDouble();
+            }
+
+            return n;
+        }
+
+        nodes[n].CutDim = dim;
+        nodes[n].CutValue = r.ReadDouble();
+        nodes[n].Left = LoadSubtree(r, n);
+        nodes[n].Right = LoadSubtree(r, n);
+        RecomputeBox(n);
+        return n;
     }
 
     private double LeafScore(ReadOnlySpan<double> p, int leaf, int depth)
