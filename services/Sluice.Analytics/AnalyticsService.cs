@@ -2,7 +2,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sluice.Analytics.Api;
+using Sluice.Analytics.Applications;
+using Sluice.Analytics.Input;
+using Sluice.Analytics.ReferenceData;
+using Sluice.Analytics.Storage;
 using Sluice.AwsProtocol;
+using Sluice.Hosting;
 
 namespace Sluice.Analytics;
 
@@ -11,9 +17,51 @@ public static class AnalyticsService
 {
     public const string TargetPrefix = "KinesisAnalytics_20150814";
 
+    /// <summary>Every KinesisAnalytics_20150814 operation Sluice serves, as the API reference lists them.</summary>
+    public static IEnumerable<AwsOperation> Operations(AnalyticsContext ctx) =>
+    [
+        LoggingOptions.Add(ctx),
+        AddApplicationInput.Operation(ctx),
+        InputProcessingConfigurations.Add(ctx),
+        ApplicationOutputs.Add(ctx),
+        ReferenceDataSources.Add(ctx),
+        CreateApplication.Operation(ctx),
+        DeleteApplication.Operation(ctx),
+        LoggingOptions.Delete(ctx),
+        InputProcessingConfigurations.Delete(ctx),
+        ApplicationOutputs.Delete(ctx),
+        ReferenceDataSources.Delete(ctx),
+        DescribeApplication.Operation(ctx),
+        DiscoverInputSchema.Operation(ctx),
+        ListApplications.Operation(ctx),
+        ApplicationTags.List(ctx),
+        StartApplication.Operation(ctx),
+        StopApplication.Operation(ctx),
+        ApplicationTags.Tag(ctx),
+        ApplicationTags.Untag(ctx),
+        UpdateApplication.Operation(ctx),
+    ];
+
     public static IServiceCollection AddSluiceAnalytics(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IAnalyticsStore>(sp =>
+        {
+            var settings = sp.GetRequiredService<SluiceSettings>();
+            IAnalyticsStore store = settings.Storage == StorageKind.Postgres
+                ? new PostgresAnalyticsStore(settings.Postgres!)
+                : new SqliteAnalyticsStore(settings.DataDir);
+            // Nothing can be served before the schema exists.
+            store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return store;
+        });
+        services.AddSingleton<ApplicationCatalog>();
+        services.AddSingleton<S3ObjectReader>();
+        services.AddSingleton<ReferenceTableLoader>();
+        services.AddSingleton<SchemaDiscovery>();
+        services.AddSingleton<AnalyticsContext>();
+        services.AddHostedService<ApplicationRunner>();
+        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<AnalyticsContext>())));
         return services;
     }
 

@@ -31,7 +31,18 @@ public enum SqlTypeKind
 public sealed record SqlType(SqlTypeKind Kind, int Length = 0, int Precision = 0, int Scale = 0)
 {
     /// <summary>Parses a RecordColumns SqlType; throws <see cref="FormatException"/> naming the text when it is not a type.</summary>
-    public static SqlType Parse(string text) => throw new NotImplementedException("SQL engine: SqlType.Parse");
+    public static SqlType Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            return Syntax.Parser.ParseTypeText(text);
+        }
+        catch (SqlCompileException e)
+        {
+            throw new FormatException($"'{text}' is not a SQL type: {e.Message}", e);
+        }
+    }
 
     public static bool TryParse(string text, out SqlType? type)
     {
@@ -91,7 +102,7 @@ public static class SqlCompiler
 {
     /// <summary>Parses, resolves and plans <paramref name="code"/> against the input streams and reference tables; throws <see cref="SqlCompileException"/>.</summary>
     public static SqlProgram Compile(string code, IReadOnlyList<SqlStreamSchema> inputs, IReadOnlyList<SqlStreamSchema> referenceTables) =>
-        throw new NotImplementedException("SQL engine: SqlCompiler.Compile");
+        Planning.CompiledProgram.Create(code, inputs, referenceTables);
 }
 
 /// <summary>A compiled application: its streams, and runtimes that execute it.</summary>
