@@ -8,6 +8,11 @@ public sealed class Period
     private readonly string _unit;
     private readonly long _ms;
 
+    // Most records fall in the period of the previous one: reuse its label instead of formatting one per record.
+    private volatile Cached? _last;
+
+    private sealed record Cached(long StartMs, long EndMs, string Label);
+
     private Period(string unit, long ms)
     {
         _unit = unit;
@@ -29,6 +34,14 @@ public sealed class Period
     /// <summary>The period holding <paramref name="atMs"/>: its label (the period's start) and end (Unix ms).</summary>
     public (string Label, long EndMs) Of(long atMs)
     {
+        if (_last is { } last && atMs >= last.StartMs && atMs < last.EndMs) return (last.Label, last.EndMs);
+        var (label, startMs, endMs) = Compute(atMs);
+        _last = new Cached(startMs, endMs, label);
+        return (label, endMs);
+    }
+
+    private (string Label, long StartMs, long EndMs) Compute(long atMs)
+    {
         var t = DateTimeOffset.FromUnixTimeMilliseconds(atMs);
         DateTimeOffset start, end;
         switch (_unit)
@@ -36,19 +49,19 @@ public sealed class Period
             case "hour":
                 start = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, 0, 0, TimeSpan.Zero);
                 end = start.AddHours(1);
-                return (start.ToString("yyyy-MM-ddTHH", CultureInfo.InvariantCulture), end.ToUnixTimeMilliseconds());
+                return (start.ToString("yyyy-MM-ddTHH", CultureInfo.InvariantCulture), start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds());
             case "day":
                 start = new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero);
-                return (start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start.AddDays(1).ToUnixTimeMilliseconds());
+                return (start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start.ToUnixTimeMilliseconds(), start.AddDays(1).ToUnixTimeMilliseconds());
             case "week":
                 start = new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero).AddDays(-(((int)t.DayOfWeek + 6) % 7));
-                return ("week-" + start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start.AddDays(7).ToUnixTimeMilliseconds());
+                return ("week-" + start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), start.ToUnixTimeMilliseconds(), start.AddDays(7).ToUnixTimeMilliseconds());
             case "month":
                 start = new DateTimeOffset(t.Year, t.Month, 1, 0, 0, 0, TimeSpan.Zero);
-                return (start.ToString("yyyy-MM", CultureInfo.InvariantCulture), start.AddMonths(1).ToUnixTimeMilliseconds());
+                return (start.ToString("yyyy-MM", CultureInfo.InvariantCulture), start.ToUnixTimeMilliseconds(), start.AddMonths(1).ToUnixTimeMilliseconds());
             default:
                 var s = atMs - (((atMs % _ms) + _ms) % _ms);
-                return (DateTimeOffset.FromUnixTimeMilliseconds(s).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture), s + _ms);
+                return (DateTimeOffset.FromUnixTimeMilliseconds(s).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture), s, s + _ms);
         }
     }
 }

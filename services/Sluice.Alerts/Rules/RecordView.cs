@@ -28,7 +28,12 @@ public sealed class RecordView
         IsNumber = new bool[fields.Count];
         Numbers = new double[fields.Count];
         Texts = new string?[fields.Count];
+        _times = new long[fields.Count];
+        _timeRead = new bool[fields.Count];
     }
+
+    private readonly long[] _times;
+    private readonly bool[] _timeRead;
 
     public bool[] Present { get; }
 
@@ -42,6 +47,7 @@ public sealed class RecordView
     public bool Read(ReadOnlySpan<byte> json)
     {
         Array.Clear(Present);
+        Array.Clear(_timeRead);
         var reader = new Utf8JsonReader(json);
         try
         {
@@ -96,6 +102,21 @@ public sealed class RecordView
 
     /// <summary>The field as a time in Unix ms: KDA's TIMESTAMP text (UTC), ISO 8601, or epoch milliseconds.</summary>
     public bool TryGetTime(int slot, out long unixMs)
+    {
+        // Several rules often read the same time field: parse it once per record.
+        if (_timeRead[slot])
+        {
+            unixMs = _times[slot];
+            return unixMs != long.MinValue;
+        }
+
+        _timeRead[slot] = true;
+        var ok = ParseTime(slot, out unixMs);
+        _times[slot] = ok ? unixMs : long.MinValue;
+        return ok;
+    }
+
+    private bool ParseTime(int slot, out long unixMs)
     {
         unixMs = 0;
         if (!Present[slot]) return false;

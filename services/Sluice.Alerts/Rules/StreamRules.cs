@@ -55,7 +55,8 @@ public sealed class StreamRules
 
             if (r.KeyField is not null) _textFields.Add(r.KeyField);
             if (r.TimeField is not null) _textFields.Add(r.TimeField);
-            _entries[i] = new Entry(r, r.KeyField is null ? -1 : Slot(r.KeyField), r.ValueField is null ? -1 : Slot(r.ValueField), r.TimeField is null ? -1 : Slot(r.TimeField), conditionSlots);
+            var needsLimit = r.Kind == RuleKind.Anomaly || r.Where.Any(c => c.UsesLimit);
+            _entries[i] = new Entry(r, needsLimit, r.KeyField is null ? -1 : Slot(r.KeyField), r.ValueField is null ? -1 : Slot(r.ValueField), r.TimeField is null ? -1 : Slot(r.TimeField), conditionSlots);
         }
     }
 
@@ -71,6 +72,10 @@ public sealed class StreamRules
     {
         if (!view.Read(data)) return;
         batch.Records++;
+
+        // Rules of a stream usually share the key and the limits table: look the limit up once per record.
+        string? memoTable = null, memoKey = null;
+        var memoLimit = 0.0;
         foreach (var e in _entries)
         {
             var rule = e.Rule;
@@ -81,7 +86,20 @@ public sealed class StreamRules
                 key = k;
             }
 
-            var limit = Limit(rule, key, limits);
+            var limit = 0.0;
+            if (e.NeedsLimit)
+            {
+                if (rule.LimitsTable is { } table && ReferenceEquals(table, memoTable) && ReferenceEquals(key, memoKey))
+                {
+                    limit = memoLimit;
+                }
+                else
+                {
+                    limit = Limit(rule, key, limits);
+                    if (rule.LimitsTable is not null) (memoTable, memoKey, memoLimit) = (rule.LimitsTable, key, limit);
+                }
+            }
+
             var at = arrivalMs;
             if (e.TimeSlot >= 0 && !view.TryGetTime(e.TimeSlot, out at)) at = arrivalMs;
 
@@ -144,5 +162,5 @@ public sealed class StreamRules
         return _fields.Count - 1;
     }
 
-    private sealed record Entry(CompiledRule Rule, int KeySlot, int ValueSlot, int TimeSlot, int[] ConditionSlots);
+    private sealed record Entry(CompiledRule Rule, bool NeedsLimit, int KeySlot, int ValueSlot, int TimeSlot, int[] ConditionSlots);
 }
