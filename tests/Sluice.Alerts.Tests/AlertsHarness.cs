@@ -27,7 +27,7 @@ public sealed class BackgroundScript : IDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
-    public static async Task<BackgroundScript> StartAsync(string python, string script, int? port = null, string? output = null)
+    public static async Task<BackgroundScript> StartAsync(string python, string script, int? port = null, string? output = null, params string[] extra)
     {
         var p = port ?? TestStorage.FreePort();
         output ??= Path.Combine(Path.GetTempPath(), $"sluice-alerts-{Guid.NewGuid():N}.jsonl");
@@ -35,6 +35,7 @@ public sealed class BackgroundScript : IDisposable
         info.ArgumentList.Add(script);
         info.ArgumentList.Add(p.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(output);
+        foreach (var a in extra) info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var errors = process.StandardError.ReadToEndAsync();
         var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
