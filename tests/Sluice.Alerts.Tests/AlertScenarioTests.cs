@@ -60,7 +60,6 @@ public sealed class AlertScenarioTests
         await api.PutRowsAsync("customer-billing-10m", [Row(2, "C-1001", 3, 9.0), Row(3, "C-1001", 1, 3.0), Row(3, "C-2002", 4, 11.0)]);
 
         await EventuallyAsync(async () => webhook.Entries().Count >= 1 && smtp.Entries().Count >= 1, "the webhook call and the e-mail");
-        var state = await api.OkAsync(HttpMethod.Get, "rules/billing-over-limit/state");
         await EventuallyAsync(async () => (await api.OkAsync(HttpMethod.Get, "rules/billing-over-limit/state"))["totals"]!.AsArray().Count == 2, "both customers' totals");
         await Task.Delay(1500); // time for a duplicate to show up if there were one
 
@@ -88,7 +87,6 @@ public sealed class AlertScenarioTests
         Assert.That(firing.Select(a => (string)a["labels"]!["CUSTOMER_ID"]!), Is.EqualTo(new[] { "C-1001" }));
         var log = (await api.OkAsync(HttpMethod.Get, "notifications"))["notifications"]!.AsArray();
         Assert.That(log.Select(n => ((string)n!["notifier"]!, (string)n!["state"]!)), Is.EquivalentTo(new[] { ("webhook", "sent"), ("email", "sent") }));
-        Assert.That(state, Is.Not.Null);
     }
 
     [Test]
