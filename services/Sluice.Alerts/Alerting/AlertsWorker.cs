@@ -36,7 +36,11 @@ public sealed class AlertsWorker(
     public Task Ready => _ready.Task;
 
     /// <summary>Asks the timers to run now (an alert changed or a notification was queued).</summary>
-    public void Wake() => _wake.Release();
+    public void Wake()
+    {
+        // One pending wake is enough: the round that runs handles everything queued so far.
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
