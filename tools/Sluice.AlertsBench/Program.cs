@@ -1,0 +1,14 @@
+using Sluice.AlertsBench;
+
+// Alerts speed: rule evaluation throughput (one thread) and end-to-end latency from a committed result record to the webhook.
+// usage: dotnet run -c Release --project tools/Sluice.AlertsBench [-- eval|latency]
+var what = args.Length > 0 ? args[0] : "all";
+if (what is "all" or "eval")
+{
+    EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 100, rows: 1_000_000);
+    EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 10, rows: 500_000);
+    EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 50_000);
+}
+
+if (what is "all" or "latency") await LatencyBench.RunAsync(count: 300);
+return 0;
