@@ -77,6 +77,7 @@ public sealed record PostgresCopyCommand(
     internal static (PostgresCopyCommand? Command, string? Error) ApplyCopyOptions(PostgresCopyCommand command, string copyOptions)
     {
         var tokens = Tokenize(copyOptions);
+        var explicitDelimiter = false;
         for (var i = 0; i < tokens.Count; i++)
         {
             var word = tokens[i].Quoted ? null : tokens[i].Text.ToUpperInvariant();
@@ -102,6 +103,7 @@ public sealed record PostgresCopyCommand(
                     var arg = Unescape(NextArgument(tokens, ref i));
                     if (arg is not { Length: 1 }) return (null, $"CopyOptions: DELIMITER needs a single character, got '{arg}'.");
                     command = command with { Delimiter = arg[0] };
+                    explicitDelimiter = true;
                     break;
                 }
 
@@ -135,6 +137,8 @@ public sealed record PostgresCopyCommand(
             }
         }
 
+        // CSV's default delimiter is a comma; every other format's is a pipe.
+        if (command.Format == PostgresRowFormat.Csv && !explicitDelimiter) command = command with { Delimiter = ',' };
         return (command, null);
     }
 
