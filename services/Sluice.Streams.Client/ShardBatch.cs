@@ -7,11 +7,12 @@ public sealed class ShardBatch
 {
     private readonly ShardWorker _worker;
 
-    internal ShardBatch(ShardWorker worker, IReadOnlyList<Record> records, long millisBehindLatest)
+    internal ShardBatch(ShardWorker worker, IReadOnlyList<Record> records, long millisBehindLatest, bool isShardEnd = false)
     {
         _worker = worker;
         Records = records;
         MillisBehindLatest = millisBehindLatest;
+        IsShardEnd = isShardEnd;
     }
 
     public string ShardId => _worker.ShardId;
@@ -19,6 +20,9 @@ public sealed class ShardBatch
     public IReadOnlyList<Record> Records { get; }
 
     public long MillisBehindLatest { get; }
+
+    /// <summary>The shard has ended with this batch (possibly empty, with <see cref="StreamConsumerOptions.NotifyShardEnd"/>): finish what is buffered before SHARD_END is checkpointed.</summary>
+    public bool IsShardEnd { get; }
 
     /// <summary>Cancelled when the worker loses this shard's lease (stop working on it) or the consumer stops.</summary>
     public CancellationToken ShardCancellation => _worker.Cancellation;

@@ -121,10 +121,10 @@ internal sealed class ShardWorker
                         skip = null;
                     }
 
-                    if (records.Count > 0)
+                    if (records.Count > 0 || push.ShardEnd && _options.NotifyShardEnd)
                     {
-                        await handler(new ShardBatch(this, records, push.MillisBehindLatest), ct);
-                        if (_options.CheckpointAfterBatch)
+                        await handler(new ShardBatch(this, records, push.MillisBehindLatest, push.ShardEnd), ct);
+                        if (_options.CheckpointAfterBatch && records.Count > 0)
                         {
                             // The batch was handled: record that even while the consumer is stopping.
                             using var timeout = new CancellationTokenSource(FinalCallTimeout);

@@ -35,6 +35,9 @@ public sealed class StreamConsumerOptions
     /// <summary>Checkpoint each batch's last record after the handler returns; off when the handler checkpoints itself.</summary>
     public bool CheckpointAfterBatch { get; init; } = true;
 
+    /// <summary>Hand the handler a batch marked <see cref="ShardBatch.IsShardEnd"/> (empty if need be) before SHARD_END is checkpointed, for handlers that buffer across batches.</summary>
+    public bool NotifyShardEnd { get; init; }
+
     /// <summary>How long to wait before subscribing again after the server went away.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 

@@ -52,6 +52,14 @@ public sealed class StreamsClient : IDisposable
     public Task<DescribeStreamResponse> DescribeStreamAsync(string streamName, CancellationToken ct = default) =>
         UnaryAsync(StreamsMethods.DescribeStream, new DescribeStreamRequest { StreamName = streamName }, ct);
 
+    /// <summary>Creates the stream unless it exists; answers its description either way.</summary>
+    public Task<DescribeStreamResponse> CreateStreamAsync(string streamName, int shardCount, CancellationToken ct = default) =>
+        UnaryAsync(StreamsMethods.CreateStream, new CreateStreamRequest { StreamName = streamName, ShardCount = shardCount }, ct);
+
+    /// <summary>Deletes the stream with its records; a missing stream is not an error.</summary>
+    public Task<DeleteStreamResponse> DeleteStreamAsync(string streamName, CancellationToken ct = default) =>
+        UnaryAsync(StreamsMethods.DeleteStream, new DeleteStreamRequest { StreamName = streamName }, ct);
+
     /// <summary>Follows a shard; read events from <c>ResponseStream</c> until it ends or <paramref name="ct"/> is cancelled.</summary>
     public AsyncServerStreamingCall<SubscribeEvent> Subscribe(SubscribeRequest request, CancellationToken ct = default) =>
         _invoker.AsyncServerStreamingCall(StreamsMethods.Subscribe, request, new CallOptions(cancellationToken: ct));

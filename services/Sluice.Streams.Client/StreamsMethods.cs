@@ -19,6 +19,10 @@ public static class StreamsMethods
 
     public static readonly Method<DescribeStreamRequest, DescribeStreamResponse> DescribeStream = Unary("DescribeStream", DescribeStreamRequest.Parser, DescribeStreamResponse.Parser);
 
+    public static readonly Method<CreateStreamRequest, DescribeStreamResponse> CreateStream = Unary("CreateStream", CreateStreamRequest.Parser, DescribeStreamResponse.Parser);
+
+    public static readonly Method<DeleteStreamRequest, DeleteStreamResponse> DeleteStream = Unary("DeleteStream", DeleteStreamRequest.Parser, DeleteStreamResponse.Parser);
+
     public static readonly Method<TakeLeasesRequest, TakeLeasesResponse> TakeLeases = Unary("TakeLeases", TakeLeasesRequest.Parser, TakeLeasesResponse.Parser);
 
     public static readonly Method<RenewLeaseRequest, Lease> RenewLease = Unary("RenewLease", RenewLeaseRequest.Parser, Lease.Parser);

@@ -29,6 +29,8 @@ public static class StreamsGrpc
         });
         app.MapGrpcUnary(StreamsMethods.ListShards, Guard<V1.ListShardsRequest, V1.ListShardsResponse>((r, _) => Task.FromResult(ListShards.Handle(ctx, r))));
         app.MapGrpcUnary(StreamsMethods.DescribeStream, Guard<V1.DescribeStreamRequest, V1.DescribeStreamResponse>((r, _) => Task.FromResult(DescribeStream.Handle(ctx, r))));
+        app.MapGrpcUnary(StreamsMethods.CreateStream, Guard<V1.CreateStreamRequest, V1.DescribeStreamResponse>((r, c) => CreateStream.HandleAsync(ctx, r, c.CancellationToken)));
+        app.MapGrpcUnary(StreamsMethods.DeleteStream, Guard<V1.DeleteStreamRequest, V1.DeleteStreamResponse>((r, c) => DeleteStream.HandleAsync(ctx, r, c.CancellationToken)));
         app.MapGrpcUnary(StreamsMethods.TakeLeases, Guard<V1.TakeLeasesRequest, V1.TakeLeasesResponse>((r, c) => TakeLeases.HandleAsync(ctx, r, c.CancellationToken)));
         app.MapGrpcUnary(StreamsMethods.RenewLease, Guard<V1.RenewLeaseRequest, V1.Lease>((r, c) => RenewLease.HandleAsync(ctx, r, c.CancellationToken)));
         app.MapGrpcUnary(StreamsMethods.Checkpoint, Guard<V1.CheckpointRequest, V1.Lease>((r, c) => Checkpoint.HandleAsync(ctx, r, c.CancellationToken)));
