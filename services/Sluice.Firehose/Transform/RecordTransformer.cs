@@ -164,16 +164,13 @@ public sealed class RecordTransformer : IRecordTransformer, IDisposable
                 async token =>
                 {
                     attempts++;
-                    return await InvokeOnceAsync(url, body, processor, records, start, count, results, token);
+                    return await InvokeOnceAsync(url, body, processor, records, start, count, results, attempts, token);
                 },
                 ct);
             if (outcome.Failed)
             {
                 FailAll(results, records, start, count, processor, outcome.ErrorCode!, outcome.ErrorMessage!, attempts);
-                return;
             }
-
-            for (var i = start; i < start + count; i++) results[i] = results[i] with { AttemptsMade = attempts };
         }
         finally
         {
@@ -181,7 +178,7 @@ public sealed class RecordTransformer : IRecordTransformer, IDisposable
         }
     }
 
-    private async Task<Invocation> InvokeOnceAsync(string url, byte[] body, LambdaProcessor processor, IReadOnlyList<SourceRecord> records, int start, int count, TransformedRecord[] results, CancellationToken ct)
+    private async Task<Invocation> InvokeOnceAsync(string url, byte[] body, LambdaProcessor processor, IReadOnlyList<SourceRecord> records, int start, int count, TransformedRecord[] results, int attempt, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_timings.LambdaTimeout);
@@ -221,13 +218,13 @@ public sealed class RecordTransformer : IRecordTransformer, IDisposable
         }
 
         Array.Clear(results, start, count);
-        var outcome = ReadResponse(response, processor, records, start, count, results);
+        var outcome = ReadResponse(response, processor, records, start, count, results, attempt);
         if (outcome.Failed) Array.Clear(results, start, count);
         return outcome;
     }
 
     /// <summary>Fills results[start..start+count) from the function's answer, or fails the whole invocation when any record is missing, repeated, unknown or malformed.</summary>
-    private static Invocation ReadResponse(byte[] response, LambdaProcessor processor, IReadOnlyList<SourceRecord> records, int start, int count, TransformedRecord[] results)
+    private static Invocation ReadResponse(byte[] response, LambdaProcessor processor, IReadOnlyList<SourceRecord> records, int start, int count, TransformedRecord[] results, int attempt)
     {
         JsonDocument doc;
         try
@@ -297,8 +294,8 @@ public sealed class RecordTransformer : IRecordTransformer, IDisposable
 
                 var source = records[at];
                 results[at] = verdict == TransformResult.ProcessingFailed
-                    ? new TransformedRecord(source, TransformResult.ProcessingFailed, data, null, "Lambda.ProcessingFailedStatus", "The Lambda function set this record's result to ProcessingFailed.", 1, processor.LambdaArn)
-                    : new TransformedRecord(source, verdict.Value, data, ReadPartitionKeys(answer), LambdaArn: processor.LambdaArn);
+                    ? new TransformedRecord(source, TransformResult.ProcessingFailed, data, null, "Lambda.ProcessingFailedStatus", "The Lambda function set this record's result to ProcessingFailed.", attempt, processor.LambdaArn)
+                    : new TransformedRecord(source, verdict.Value, data, ReadPartitionKeys(answer), AttemptsMade: attempt, LambdaArn: processor.LambdaArn);
                 seen++;
             }
 
