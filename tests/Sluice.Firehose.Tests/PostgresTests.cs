@@ -128,10 +128,11 @@ public sealed class PostgresTests
     {
         await ExecAsync("CREATE TABLE readings (sensor text, value double precision, at timestamptz)");
         var stream = Stream("readings", "");
-        var batch = TransformStreams.Batch(stream, "b-pipe", "s1|1.5|2024-05-01T10:00:00Z\ns2|2.5|2024-05-01T10:00:01Z\n", "s3||2024-05-01T10:00:02Z\n");
+        var batch = TransformStreams.Batch(stream, "b-pipe", "s1|1.5|2024-05-01T10:00:00Z\ns2|2.5|2024-05-01T10:00:01Z\n", "s3||2024-05-01T10:00:02Z\n", "s4|4|\\N\n");
 
         Assert.That((await _destination.DeliverAsync(batch, CancellationToken.None)).Delivered, Is.True);
-        Assert.That(await RowsAsync("SELECT sensor, value FROM readings ORDER BY sensor"), Is.EqualTo(new[] { "s1|1.5", "s2|2.5", "s3|NULL" }));
+        Assert.That(await RowsAsync("SELECT sensor, value FROM readings ORDER BY sensor"), Is.EqualTo(new[] { "s1|1.5", "s2|2.5", "s3|NULL", "s4|4" }));
+        Assert.That(await RowsAsync("SELECT count(*) FROM readings WHERE at IS NULL"), Is.EqualTo(new[] { "1" }), "\\N is NULL in delimited text");
     }
 
     [Test]

@@ -143,7 +143,8 @@ public static class PostgresRows
     {
         var text = field.Text;
         if (field.Quoted) return text;
-        if (command.NullAs is not null && text == command.NullAs) return null;
+        // Redshift's default NULL AS is \N for delimited text; CSV has none.
+        if (command.NullAs is not null ? text == command.NullAs : command.Format == PostgresRowFormat.Delimited && text == "\\N") return null;
         if (text.Length == 0) return isText && !command.EmptyAsNull ? text : null;
         if (command.BlanksAsNull && string.IsNullOrWhiteSpace(text)) return null;
         return text;
