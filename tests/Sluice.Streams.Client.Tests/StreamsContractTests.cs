@@ -19,6 +19,8 @@ public class StreamsContractTests
             (StreamsMethods.Subscribe.FullName, StreamsMethods.Subscribe.Type),
             (StreamsMethods.ListShards.FullName, StreamsMethods.ListShards.Type),
             (StreamsMethods.DescribeStream.FullName, StreamsMethods.DescribeStream.Type),
+            (StreamsMethods.CreateStream.FullName, StreamsMethods.CreateStream.Type),
+            (StreamsMethods.DeleteStream.FullName, StreamsMethods.DeleteStream.Type),
             (StreamsMethods.TakeLeases.FullName, StreamsMethods.TakeLeases.Type),
             (StreamsMethods.RenewLease.FullName, StreamsMethods.RenewLease.Type),
             (StreamsMethods.Checkpoint.FullName, StreamsMethods.Checkpoint.Type),

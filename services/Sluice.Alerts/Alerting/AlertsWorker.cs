@@ -196,20 +196,32 @@ public sealed class AlertsWorker(
                     string? done;
                     lock (applied) applied.TryGetValue(batch.ShardId, out done);
                     done ??= await store.GetAppliedAsync(stream, batch.ShardId, token);
-                    var view = rules.CreateView();
-                    var result = new EvaluationBatch();
-                    string? last = null;
-                    foreach (var record in batch.Records)
+                    while (true)
                     {
-                        // Records a crashed run already applied (its checkpoint lagged) are skipped, so totals never double.
-                        if (done is not null && SequenceNumbers.Compare(record.SequenceNumber, done) <= 0) continue;
-                        rules.Evaluate(view, record.Data.Span, record.ApproximateArrivalTimestampMs, catalog, result);
-                        last = record.SequenceNumber;
-                    }
+                        var view = rules.CreateView();
+                        var result = new EvaluationBatch();
+                        string? last = null;
+                        foreach (var record in batch.Records)
+                        {
+                            // Records a crashed run or a previous lease holder already applied are skipped, so totals never double.
+                            if (done is not null && SequenceNumbers.Compare(record.SequenceNumber, done) <= 0) continue;
+                            rules.Evaluate(view, record.Data.Span, record.ApproximateArrivalTimestampMs, catalog, result);
+                            last = record.SequenceNumber;
+                        }
 
-                    if (last is null) return;
-                    if (await store.ApplyBatchAsync(stream, batch.ShardId, last, result, catalog, Now, token)) Wake();
-                    lock (applied) applied[batch.ShardId] = last;
+                        if (last is null) return;
+                        var outcome = await store.ApplyBatchAsync(stream, batch.ShardId, done, last, result, catalog, Now, token);
+                        if (outcome is null)
+                        {
+                            // Another worker applied this shard meanwhile (the lease moved): start from where it got to.
+                            done = await store.GetAppliedAsync(stream, batch.ShardId, token);
+                            continue;
+                        }
+
+                        if (outcome.Value) Wake();
+                        lock (applied) applied[batch.ShardId] = last;
+                        return;
+                    }
                 }, ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)

@@ -73,11 +73,22 @@ public sealed class AlertsStore(AlertsDatabase db)
 
     /// <summary>
     /// Applies a batch's outcomes and records the shard's last applied sequence number in the same transaction, so a
-    /// replay after a crash is recognised and skipped. Returns true when some alert changed state.
+    /// replay after a crash is recognised and skipped. The batch was evaluated after <paramref name="previousSequence"/>
+    /// (null: nothing applied yet); when another worker has moved the shard on since (a lease handover), nothing is
+    /// written and null is returned, so the caller re-reads the position and evaluates again — totals never double.
+    /// Otherwise returns true when some alert changed state.
     /// </summary>
-    public Task<bool> ApplyBatchAsync(string consumer, string shard, string lastSequence, EvaluationBatch batch, ILimitLookup limits, long nowMs, CancellationToken ct) =>
-        db.WriteAsync(async (c, t) =>
+    public Task<bool?> ApplyBatchAsync(string consumer, string shard, string? previousSequence, string lastSequence, EvaluationBatch batch, ILimitLookup limits, long nowMs, CancellationToken ct) =>
+        db.WriteAsync<bool?>(async (c, t) =>
         {
+            // The guard comes first: on PostgreSQL the row lock makes a concurrent applier wait, then find it moved.
+            var claimed = previousSequence is null
+                ? await ExecuteAsync(c, t, "INSERT INTO applied (stream, shard, sequence) VALUES (@s, @h, @q) ON CONFLICT (stream, shard) DO NOTHING", ct,
+                    ("@s", consumer), ("@h", shard), ("@q", lastSequence))
+                : await ExecuteAsync(c, t, "UPDATE applied SET sequence = @q WHERE stream = @s AND shard = @h AND sequence = @p", ct,
+                    ("@s", consumer), ("@h", shard), ("@q", lastSequence), ("@p", previousSequence));
+            if (claimed == 0) return null;
+
             var changed = false;
             foreach (var ((rule, key), signal) in batch.Signals)
             {
@@ -102,8 +113,6 @@ public sealed class AlertsStore(AlertsDatabase db)
                     ("@r", rule.Name), ("@k", key), ("@w", start), ("@v", count));
             }
 
-            await ExecuteAsync(c, t, "INSERT INTO applied (stream, shard, sequence) VALUES (@s, @h, @q) ON CONFLICT (stream, shard) DO UPDATE SET sequence = excluded.sequence", ct,
-                ("@s", consumer), ("@h", shard), ("@q", lastSequence));
             return changed;
         }, ct);
 
