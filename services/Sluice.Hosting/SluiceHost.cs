@@ -59,6 +59,32 @@ public static class SluiceHost
         return builder;
     }
 
+    /// <summary>
+    /// Runs one service on its own (its Program.cs): settings from the command line and environment (exit code 2 on a
+    /// bad option), the shared hosting defaults, health endpoints, then the service's own registration and routes.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(string[] args, Action<IServiceCollection> addService, Action<WebApplication> mapService)
+    {
+        SluiceSettings settings;
+        try
+        {
+            settings = SluiceSettings.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        var builder = CreateBuilder(settings);
+        addService(builder.Services);
+        var app = builder.Build();
+        app.MapHealth();
+        mapService(app);
+        await app.RunAsync();
+        return 0;
+    }
+
     /// <summary>Liveness and readiness endpoints for probes and scripts.</summary>
     public static WebApplication MapHealth(this WebApplication app)
     {
