@@ -41,6 +41,8 @@ if (settings.TlsPort != -1)
 }
 
 if (app.GrpcAddress() is { } grpc) Console.WriteLine($"  gRPC data plane (HTTP/2): {grpc}");
+Console.WriteLine($"  on {endpoint}: kinesis, firehose and kinesisanalytics (AWS JSON 1.1), Alerts REST under {endpoint}/alerts/v1");
+Console.WriteLine(settings.S3Endpoint is { } s3 ? $"  S3 destinations and reference data: {s3}" : $"  no --s3-endpoint: S3 objects are files under {Path.GetFullPath(Path.Combine(settings.DataDir, "s3"))}");
 Console.WriteLine($"  try: aws --endpoint-url {endpoint} kinesis create-stream --stream-name demo --shard-count 2");
 Console.WriteLine("  Ctrl-C stops it.");
 await app.WaitForShutdownAsync();
@@ -51,7 +53,7 @@ static void PrintUsage()
 {
     Console.WriteLine("usage: sluice up [options]");
     Console.WriteLine();
-    Console.WriteLine("Runs Sluice all-in-one: the Kinesis Data Streams API on one port, state under --data-dir.");
+    Console.WriteLine("Runs Sluice all-in-one: Streams, Firehose, Analytics and Alerts on one port, state under --data-dir.");
     Console.WriteLine();
     foreach (var line in SluiceSettings.Help) Console.WriteLine(line);
 }
