@@ -126,13 +126,13 @@ public sealed class ApplicationApiTests(string storage)
     [Test]
     public async Task DiscoverInputSchema_from_a_stream_samples_its_records()
     {
-        using var kda = new EndToEnd.KdaHarness(_server.Endpoint);
+        using var kda = new KdaHarness(_server.Endpoint);
         await kda.CreateStreamAsync("discover-in");
         await kda.PutAsync("discover-in", ["""{"sensor":"s1","temp":21.5,"at":"2024-05-01 08:00:00.000"}""", """{"sensor":"s2","temp":19,"at":"2024-05-01 08:00:01.000"}"""]);
         var (status, body) = await CallAsync("DiscoverInputSchema", new
         {
-            ResourceARN = EndToEnd.KdaHarness.StreamArn("discover-in"),
-            RoleARN = EndToEnd.KdaHarness.Role,
+            ResourceARN = KdaHarness.StreamArn("discover-in"),
+            RoleARN = KdaHarness.Role,
             InputStartingPositionConfiguration = new { InputStartingPosition = "TRIM_HORIZON" },
         });
         Assert.That(status, Is.EqualTo(200), body.ToJsonString());

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
 
-namespace Sluice.Analytics.Tests.EndToEnd;
+namespace Sluice.Testing;
 
 /// <summary>Drives an application end to end against a Sluice endpoint: streams over the Kinesis API, the application through boto3.</summary>
 public sealed class KdaHarness(string endpoint) : IDisposable
