@@ -6,7 +6,7 @@ public interface ILimitLookup
     bool TryGet(string table, string key, out double limit);
 }
 
-/// <summary>One alert condition outcome for a key in a batch: the last one wins.</summary>
+/// <summary>One alert condition outcome for a key in a batch (see <see cref="EvaluationBatch.Signal"/> for how outcomes combine).</summary>
 public readonly record struct Signal(bool Fire, double Value, long AtMs);
 
 /// <summary>What evaluating a batch of records produced, applied to storage in one transaction. Reused between batches.</summary>
@@ -21,6 +21,17 @@ public sealed class EvaluationBatch
     public int Records { get; set; }
 
     public bool IsEmpty => Signals.Count == 0 && Totals.Count == 0 && Windows.Count == 0;
+
+    /// <summary>
+    /// Records a key's outcome. A crossing is never hidden by a later record of the same batch that is back under the
+    /// limit (an analytics app ranking a second's rows by score puts the anomaly first): the batch's outcome is the
+    /// first crossing, else the last record; the alert resolves on a record under the limit in a later batch.
+    /// </summary>
+    public void Signal(CompiledRule rule, string key, Signal signal)
+    {
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Signals, (rule, key), out var exists);
+        if (!exists || !slot.Fire) slot = signal;
+    }
 
     public void Clear()
     {
@@ -119,12 +130,12 @@ public sealed class StreamRules
             switch (rule.Kind)
             {
                 case RuleKind.Threshold:
-                    batch.Signals[(rule, key)] = new Signal(matched, firstValue, at);
+                    batch.Signal(rule, key, new Signal(matched, firstValue, at));
                     break;
                 case RuleKind.Anomaly:
                     if (!matched || !view.Present[e.ValueSlot] || !view.IsNumber[e.ValueSlot]) break;
                     var score = view.Numbers[e.ValueSlot];
-                    batch.Signals[(rule, key)] = new Signal(score > limit, score, at);
+                    batch.Signal(rule, key, new Signal(score > limit, score, at));
                     break;
                 case RuleKind.Accumulate:
                     if (!matched || !view.Present[e.ValueSlot] || !view.IsNumber[e.ValueSlot]) break;
