@@ -45,6 +45,20 @@ public sealed class RuleEvaluationTests
     }
 
     [Test]
+    public void A_crossing_in_a_batch_is_not_hidden_by_a_later_record_of_the_same_key_under_the_limit()
+    {
+        var rule = new RuleDefinition { Name = "r", Stream = "s", Type = "anomaly", Key = "SENSOR_ID", Threshold = 3 };
+        var batch = Run(rule, new Limits([]),
+            """{"SENSOR_ID":"a","ANOMALY_SCORE":1}""", """{"SENSOR_ID":"a","ANOMALY_SCORE":5}""", """{"SENSOR_ID":"a","ANOMALY_SCORE":0.5}""",
+            """{"SENSOR_ID":"b","ANOMALY_SCORE":4}""", """{"SENSOR_ID":"b","ANOMALY_SCORE":6}""", """{"SENSOR_ID":"c","ANOMALY_SCORE":4}""", """{"SENSOR_ID":"c","ANOMALY_SCORE":1}""",
+            """{"SENSOR_ID":"d","ANOMALY_SCORE":1}""", """{"SENSOR_ID":"d","ANOMALY_SCORE":2}""");
+        Assert.That(batch.Signals.ToDictionary(s => s.Key.Key, s => (s.Value.Fire, s.Value.Value)), Is.EqualTo(new Dictionary<string, (bool, double)>
+        {
+            ["a"] = (true, 5), ["b"] = (true, 4), ["c"] = (true, 4), ["d"] = (false, 2),
+        }), "the first crossing stands for the batch; without one, the last record does");
+    }
+
+    [Test]
     public void Accumulate_sums_per_key_and_calendar_month_of_the_time_field()
     {
         var rule = new RuleDefinition { Name = "r", Stream = "s", Type = "accumulate", Key = "C", Sum = "DUE", Reset = "month", TimeField = "WINDOW_START", Threshold = 10 };
