@@ -60,10 +60,29 @@ public static class AnalyticsService
         services.AddSingleton<ReferenceTableLoader>();
         services.AddSingleton<SchemaDiscovery>();
         services.AddSingleton<AnalyticsContext>();
+        services.AddSingleton<ApplicationMetrics>();
         services.AddHostedService<ApplicationRunner>();
         services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<AnalyticsContext>())));
         return services;
     }
 
-    public static IEndpointRouteBuilder MapSluiceAnalytics(this IEndpointRouteBuilder app) => app.MapAwsJsonEndpoint();
+    public static IEndpointRouteBuilder MapSluiceAnalytics(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/analytics/v1/applications/{name}/metrics", (string name, ApplicationMetrics metrics) =>
+        {
+            if (!metrics.TryGet(name, out var f)) return Results.NotFound(new { message = $"Application {name} has not run on this replica." });
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["ApplicationName"] = name,
+                ["Input.Records"] = f.InputRecords,
+                ["Input.Bytes"] = f.InputBytes,
+                ["Output.Records"] = f.OutputRecords,
+                ["Output.Bytes"] = f.OutputBytes,
+                ["MillisBehindLatest"] = f.MillisBehindLatest,
+                ["StateEntries"] = f.StateEntries,
+                ["ErrorRows"] = f.ErrorRows,
+            });
+        });
+        return app.MapAwsJsonEndpoint();
+    }
 }
