@@ -31,25 +31,7 @@ public sealed class AlertScenarioTests
         using var api = new AlertsClient(server.Endpoint);
 
         await api.PutLimitsCsvAsync("monthly-limits", "customer_id,limit\nC-1001,20\nC-2002,100\n");
-        await api.PutRuleAsync(new
-        {
-            name = "billing-over-limit",
-            stream = "customer-billing-10m",
-            type = "accumulate",
-            key = "CUSTOMER_ID",
-            sum = "TOTAL_DUE",
-            reset = "month",
-            timeField = "WINDOW_START",
-            limits = "monthly-limits",
-            groupBy = new[] { "CUSTOMER_ID" },
-            groupWait = "0s",
-            repeatInterval = "31d",
-            notify = new object[]
-            {
-                new { type = "webhook", url = webhook.Url + "/billing", secret = "s3cret" },
-                new { type = "email", to = new[] { "billing@example.com" }, from = "alerts@sluice.local" },
-            },
-        });
+        await api.PutRuleAsync(SeedRules.Billing("customer-billing-10m", new { type = "webhook", url = webhook.Url + "/billing", secret = "s3cret" }, new { type = "email", to = new[] { "billing@example.com" }, from = "alerts@sluice.local" }));
 
         // Rows exactly as the billing app (CUSTOMER_BILLING_10M) writes them, one per customer per 10 minutes.
         var month = DateTimeOffset.UtcNow;
@@ -98,21 +80,7 @@ public sealed class AlertScenarioTests
         using var api = new AlertsClient(server.Endpoint);
 
         await api.OkAsync(HttpMethod.Put, "limits/booth-thresholds", """{"limits": {"B01": 10, "B07": 10, "B09": 5}}""");
-        await api.PutRuleAsync(new
-        {
-            name = "booth-low-traffic",
-            stream = "booth-volume-30m",
-            type = "absence",
-            key = "BOOTH_ID",
-            count = "VEHICLES",
-            window = "30m",
-            timeField = "WINDOW_START",
-            limits = "booth-thresholds",
-            groupBy = new[] { "BOOTH_ID" },
-            groupWait = "0s",
-            groupInterval = "1s",
-            notify = new object[] { new { type = "webhook", url = webhook.Url + "/ops" } },
-        });
+        await api.PutRuleAsync(SeedRules.BoothLowTraffic("booth-volume-30m", null, new { type = "webhook", url = webhook.Url + "/ops" }));
 
         var now = clock.GetUtcNow();
         var w0 = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute >= 30 ? 30 : 0, 0, TimeSpan.Zero);
@@ -152,19 +120,7 @@ public sealed class AlertScenarioTests
         });
 
         await api.OkAsync(HttpMethod.Post, "silences", """{"matchers": [{"name": "SENSOR_ID", "value": "S-9"}], "endsAt": "2099-01-01T00:00:00Z", "createdBy": "ops", "comment": "sensor under maintenance"}""");
-        await api.PutRuleAsync(new
-        {
-            name = "temperature-anomaly",
-            stream = "sensor-anomalies",
-            type = "anomaly",
-            key = "SENSOR_ID",
-            score = "ANOMALY_SCORE",
-            threshold = 3.0,
-            severity = "warning",
-            groupBy = new[] { "SENSOR_ID" },
-            groupWait = "0s",
-            notify = new object[] { new { type = "webhook", url = webhook.Url + "/fleet" }, new { type = "eventbus" } },
-        });
+        await api.PutRuleAsync(SeedRules.TemperatureAnomaly("sensor-anomalies", 3.0, new { type = "webhook", url = webhook.Url + "/fleet" }, new { type = "eventbus" }));
         await api.PutRowsAsync("sensor-anomalies", [
             new { SENSOR_ID = "S-1", TEMP_C = 4.1, ANOMALY_SCORE = 0.8 },
             new { SENSOR_ID = "S-2", TEMP_C = 19.7, ANOMALY_SCORE = 4.2 },

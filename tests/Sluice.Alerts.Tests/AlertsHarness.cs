@@ -110,3 +110,57 @@ public sealed class AlertsClient(string endpoint) : IDisposable
 
     public static string KdaTime(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 }
+
+/// <summary>The seeds' three rules as the tests create them through the API; only streams and notifiers vary.</summary>
+public static class SeedRules
+{
+    /// <summary>Monthly running total of the billing app's TOTAL_DUE per customer against the monthly-limits table.</summary>
+    public static object Billing(string stream, params object[] notify) => new
+    {
+        name = "billing-over-limit",
+        stream,
+        type = "accumulate",
+        key = "CUSTOMER_ID",
+        sum = "TOTAL_DUE",
+        reset = "month",
+        timeField = "WINDOW_START",
+        limits = "monthly-limits",
+        groupBy = new[] { "CUSTOMER_ID" },
+        groupWait = "0s",
+        repeatInterval = "31d",
+        notify,
+    };
+
+    /// <summary>Vehicles per booth per 30-minute window below the booth's threshold (booth-thresholds table), zero included.</summary>
+    public static object BoothLowTraffic(string stream, string? delay, params object[] notify) => new
+    {
+        name = "booth-low-traffic",
+        stream,
+        type = "absence",
+        key = "BOOTH_ID",
+        count = "VEHICLES",
+        window = "30m",
+        delay,
+        timeField = "WINDOW_START",
+        limits = "booth-thresholds",
+        groupBy = new[] { "BOOTH_ID" },
+        groupWait = "0s",
+        groupInterval = "1s",
+        notify,
+    };
+
+    /// <summary>An anomaly score over <paramref name="threshold"/> per sensor.</summary>
+    public static object TemperatureAnomaly(string stream, double threshold, params object[] notify) => new
+    {
+        name = "temperature-anomaly",
+        stream,
+        type = "anomaly",
+        key = "SENSOR_ID",
+        score = "ANOMALY_SCORE",
+        threshold,
+        severity = "warning",
+        groupBy = new[] { "SENSOR_ID" },
+        groupWait = "0s",
+        notify,
+    };
+}

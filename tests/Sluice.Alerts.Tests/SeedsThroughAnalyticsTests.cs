@@ -77,25 +77,7 @@ public sealed class SeedsThroughAnalyticsTests
         await kda.Boto3Async("start", "billing", "NOW");
 
         await api.PutLimitsCsvAsync("monthly-limits", "customer_id,limit\nC-1001,20\nC-2002,100\n");
-        await api.PutRuleAsync(new
-        {
-            name = "billing-over-limit",
-            stream = "customer-billing-10m",
-            type = "accumulate",
-            key = "CUSTOMER_ID",
-            sum = "TOTAL_DUE",
-            reset = "month",
-            timeField = "WINDOW_START",
-            limits = "monthly-limits",
-            groupBy = new[] { "CUSTOMER_ID" },
-            groupWait = "0s",
-            repeatInterval = "31d",
-            notify = new object[]
-            {
-                new { type = "webhook", url = webhook.Url + "/billing" },
-                new { type = "email", to = new[] { "billing@example.com" }, from = "alerts@sluice.local" },
-            },
-        });
+        await api.PutRuleAsync(SeedRules.Billing("customer-billing-10m", new { type = "webhook", url = webhook.Url + "/billing" }, new { type = "email", to = new[] { "billing@example.com" }, from = "alerts@sluice.local" }));
 
         // Four 10-minute windows of passages; C-1001's month passes 20.00 in the third, C-2002 stays under 100.
         (string Customer, decimal Amount, int Passages)[][] windows =
@@ -178,22 +160,7 @@ public sealed class SeedsThroughAnalyticsTests
 
         // The same thresholds object is the rule's limits table: its keys are the booths expected to report.
         await api.OkAsync(HttpMethod.Post, "limits/booth-thresholds/s3", """{"bucket": "toll-config", "key": "booth-thresholds.csv"}""");
-        await api.PutRuleAsync(new
-        {
-            name = "booth-low-traffic",
-            stream = "booth-volume-30m",
-            type = "absence",
-            key = "BOOTH_ID",
-            count = "VEHICLES",
-            window = "30m",
-            delay = "1m",
-            timeField = "WINDOW_START",
-            limits = "booth-thresholds",
-            groupBy = new[] { "BOOTH_ID" },
-            groupWait = "0s",
-            groupInterval = "1s",
-            notify = new object[] { new { type = "webhook", url = webhook.Url + "/ops" } },
-        });
+        await api.PutRuleAsync(SeedRules.BoothLowTraffic("booth-volume-30m", "1m", new { type = "webhook", url = webhook.Url + "/ops" }));
 
         // 08:00–08:30: B07 5 vehicles (threshold 10), B08 6 (threshold 4), B12 none at all (threshold 3).
         var passages = new List<string>();
@@ -259,19 +226,7 @@ public sealed class SeedsThroughAnalyticsTests
             """);
         await kda.CreateApplicationAsync(KdaHarness.Spec("fleet", KdaExamples.RandomCutForest, input, KdaHarness.StreamOutput("RCF_RANKED", "sensor-scores")));
         await kda.Boto3Async("start", "fleet", "NOW");
-        await api.PutRuleAsync(new
-        {
-            name = "temperature-anomaly",
-            stream = "sensor-scores",
-            type = "anomaly",
-            key = "SENSOR_ID",
-            score = "ANOMALY_SCORE",
-            threshold = AnomalyThreshold,
-            severity = "warning",
-            groupBy = new[] { "SENSOR_ID" },
-            groupWait = "0s",
-            notify = new object[] { new { type = "webhook", url = webhook.Url + "/fleet" } },
-        });
+        await api.PutRuleAsync(SeedRules.TemperatureAnomaly("sensor-scores", AnomalyThreshold, new { type = "webhook", url = webhook.Url + "/fleet" }));
 
         // 400 ordinary readings from four refrigerated trailers (the forest warms up on the first 256), then 20 more
         // with T-2's last one at 41 °C and 8 % humidity. All 21 share one second, so RCF_RANKED emits the anomaly
