@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Sluice.Alerts.Rules;
@@ -14,11 +15,19 @@ public readonly record struct Signal(bool Fire, double Value, long AtMs);
 /// <summary>What evaluating a batch of records produced, applied to storage in one transaction. Reused between batches.</summary>
 public sealed class EvaluationBatch
 {
-    public Dictionary<(CompiledRule Rule, string Key), Signal> Signals { get; } = [];
+    public EvaluationBatch()
+    {
+        var comparer = new OutcomeComparer();
+        Signals = new(comparer);
+        Totals = new(comparer);
+        Windows = new(comparer);
+    }
 
-    public Dictionary<(CompiledRule Rule, string Key, string Period), (double Sum, long EndMs, long AtMs)> Totals { get; } = [];
+    public Dictionary<(CompiledRule Rule, string Key), Signal> Signals { get; }
 
-    public Dictionary<(CompiledRule Rule, string Key, long WindowStart), double> Windows { get; } = [];
+    public Dictionary<(CompiledRule Rule, string Key, string Period), (double Sum, long EndMs, long AtMs)> Totals { get; }
+
+    public Dictionary<(CompiledRule Rule, string Key, long WindowStart), double> Windows { get; }
 
     public int Records { get; set; }
 
@@ -30,6 +39,58 @@ public sealed class EvaluationBatch
         Totals.Clear();
         Windows.Clear();
         Records = 0;
+    }
+}
+
+/// <summary>
+/// Compares outcome keys by rule identity and key text. Every rule a record reaches writes an outcome under the same
+/// key string, so the key's hash is computed once per record rather than once per rule.
+/// </summary>
+internal sealed class OutcomeComparer :
+    IEqualityComparer<(CompiledRule Rule, string Key)>,
+    IEqualityComparer<(CompiledRule Rule, string Key, string Period)>,
+    IEqualityComparer<(CompiledRule Rule, string Key, long WindowStart)>
+{
+    private string? _key;
+    private int _keyHash;
+    private string? _period;
+    private int _periodHash;
+
+    public bool Equals((CompiledRule Rule, string Key) x, (CompiledRule Rule, string Key) y) =>
+        ReferenceEquals(x.Rule, y.Rule) && string.Equals(x.Key, y.Key, StringComparison.Ordinal);
+
+    public bool Equals((CompiledRule Rule, string Key, string Period) x, (CompiledRule Rule, string Key, string Period) y) =>
+        ReferenceEquals(x.Rule, y.Rule) && string.Equals(x.Key, y.Key, StringComparison.Ordinal) && string.Equals(x.Period, y.Period, StringComparison.Ordinal);
+
+    public bool Equals((CompiledRule Rule, string Key, long WindowStart) x, (CompiledRule Rule, string Key, long WindowStart) y) =>
+        ReferenceEquals(x.Rule, y.Rule) && x.WindowStart == y.WindowStart && string.Equals(x.Key, y.Key, StringComparison.Ordinal);
+
+    public int GetHashCode((CompiledRule Rule, string Key) obj) => (RuntimeHelpers.GetHashCode(obj.Rule) * -1521134295) + KeyHash(obj.Key);
+
+    public int GetHashCode((CompiledRule Rule, string Key, string Period) obj) => (((RuntimeHelpers.GetHashCode(obj.Rule) * -1521134295) + KeyHash(obj.Key)) * -1521134295) + PeriodHash(obj.Period);
+
+    public int GetHashCode((CompiledRule Rule, string Key, long WindowStart) obj) => (((RuntimeHelpers.GetHashCode(obj.Rule) * -1521134295) + KeyHash(obj.Key)) * -1521134295) + obj.WindowStart.GetHashCode();
+
+    private int KeyHash(string key)
+    {
+        if (!ReferenceEquals(key, _key))
+        {
+            _keyHash = StringComparer.Ordinal.GetHashCode(key);
+            _key = key;
+        }
+
+        return _keyHash;
+    }
+
+    private int PeriodHash(string period)
+    {
+        if (!ReferenceEquals(period, _period))
+        {
+            _periodHash = StringComparer.Ordinal.GetHashCode(period);
+            _period = period;
+        }
+
+        return _periodHash;
     }
 }
 
