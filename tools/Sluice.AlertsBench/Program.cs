@@ -1,7 +1,7 @@
 using Sluice.AlertsBench;
 
 // Alerts speed: rule evaluation throughput (one thread) and end-to-end latency from a committed result record to the webhook.
-// usage: dotnet run -c Release --project tools/Sluice.AlertsBench [-- eval|one|latency]
+// usage: dotnet run -c Release --project tools/Sluice.AlertsBench [-- eval|one|profile|latency]
 var what = args.Length > 0 ? args[0] : "all";
 if (what is "all" or "eval")
 {
@@ -16,6 +16,14 @@ if (what is "all" or "eval" or "one")
     EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 50_000 * scale);
     EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 100_000 * scale, regions: 100);
     EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 100_000 * scale, regions: 100, threshold: false);
+}
+
+if (what is "profile")
+{
+    // Where the unpartitioned case's time goes: parsing, and outcome writes into smaller (cache-resident) batches.
+    EvaluationBench.ParseOnly(keys: 100_000, rows: 1_000_000);
+    EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 50_000, batchRecords: 10);
+    EvaluationBench.Run(rules: 1000, keys: 100_000, streams: 1, rows: 50_000, batchRecords: 1000);
 }
 
 if (what is "all" or "latency") await LatencyBench.RunAsync(count: 300);
