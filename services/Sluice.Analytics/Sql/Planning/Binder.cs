@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Reflection;
 using Sluice.Analytics.Sql.Execution;
+using Sluice.Analytics.Sql.Functions;
 using Sluice.Analytics.Sql.Functions.Scalar;
 using Sluice.Analytics.Sql.Syntax;
 
@@ -86,7 +88,9 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         switch (expr)
         {
             case NameExpr name:
-                return BindName(name);
+                return BindNameOrField(name);
+            case FieldExpr field:
+                return Field(Bind(field.Operand), field.Field, field.At);
             case LiteralExpr literal:
                 return literal.Kind is null ? new BoundLiteral(null, NullType) : new BoundLiteral(literal.Value, LiteralType(literal));
             case UnaryExpr { Op: "NOT" } not:
@@ -226,6 +230,124 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         }
 
         return bound;
+    }
+
+    // t.r.COLUMN2 and r.COLUMN2 (r a ROW column, not a stream alias) are field accesses; everything else is a column.
+    private BoundExpr BindNameOrField(NameExpr name)
+    {
+        if (name.Parts.Count > 3)
+        {
+            throw Error(name.At, $"{string.Join(".", name.Parts)} has too many parts; write stream.column or stream.column.field");
+        }
+
+        if (name.Parts.Count == 3)
+        {
+            return Field(BindName(name with { Parts = [name.Parts[0], name.Parts[1]] }), name.Parts[2], name.At);
+        }
+
+        if (name.Parts.Count == 2 && !scope.Qualifiers.Contains(name.Parts[0]))
+        {
+            foreach (var c in scope.Columns)
+            {
+                if (c.Name == name.Parts[0] && c.Type.Kind == SqlTypeKind.Row)
+                {
+                    return Field(BindName(name with { Parts = [name.Parts[0]] }), name.Parts[1], name.At);
+                }
+            }
+        }
+
+        return BindName(name);
+    }
+
+    private static BoundCall Field(BoundExpr row, string field, Position at)
+    {
+        if (row.Type.Kind != SqlTypeKind.Row || row.Type.Fields is not { } fields)
+        {
+            throw Error(at, $"Cannot read field {field} of a {row.Type.Kind} value; only ROW values (the log-parsing functions) have fields");
+        }
+
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (fields[i].Name == field)
+            {
+                var method = typeof(RowValues).GetMethod(nameof(RowValues.Field))!;
+                return new BoundCall("." + field, method, [row, new BoundLiteral(i, new SqlType(SqlTypeKind.Integer))], fields[i].Type);
+            }
+        }
+
+        throw Error(at, $"The ROW value has no field {field}; its fields are {string.Join(", ", fields.Select(f => f.Name))}");
+    }
+
+    private static readonly HashSet<string> LogParseNames =
+        ["FAST_REGEX_LOG_PARSE", "REGEX_LOG_PARSE", "FIXED_COLUMN_LOG_PARSE", "VARIABLE_COLUMN_LOG_PARSE", "SYS_LOG_PARSE", "W3C_LOG_PARSE"];
+
+    // The log parsers' pattern and column arguments are constants: the parser is built once here, and its columns give the ROW type.
+    private BoundExpr BindLogParse(CallExpr call)
+    {
+        (int min, int max) = call.Name switch
+        {
+            "SYS_LOG_PARSE" => (1, 1),
+            "REGEX_LOG_PARSE" => (2, 3),
+            "VARIABLE_COLUMN_LOG_PARSE" => (3, 5),
+            _ => (2, 2),
+        };
+        if (call.Args.Count < min || call.Args.Count > max)
+        {
+            throw Error(call.At, $"{call.Name} takes {(min == max ? min.ToString(CultureInfo.InvariantCulture) : $"{min} to {max}")} arguments but was given {call.Args.Count}");
+        }
+
+        var line = Bind(call.Args[0]);
+        if (!IsString(line.Type) && !IsNull(line.Type))
+        {
+            throw Error(call.Args[0].At, $"{call.Name} parses a character string, not {line.Type.Kind}");
+        }
+
+        var constants = new string[call.Args.Count - 1];
+        for (int i = 1; i < call.Args.Count; i++)
+        {
+            constants[i - 1] = call.Args[i] switch
+            {
+                LiteralExpr { Value: string text } => text,
+                LiteralExpr { Value: long n } => n.ToString(CultureInfo.InvariantCulture),
+                _ => throw Error(call.Args[i].At, $"Argument {i + 1} of {call.Name} must be a literal"),
+            };
+        }
+
+        LogParser parser;
+        try
+        {
+            parser = call.Name switch
+            {
+                "FAST_REGEX_LOG_PARSE" => LogParser.FastRegex(constants[0]),
+                "REGEX_LOG_PARSE" => LogParser.Regex(constants[0], constants.Length > 1 ? constants[1] : null),
+                "FIXED_COLUMN_LOG_PARSE" => LogParser.FixedColumns(constants[0]),
+                "VARIABLE_COLUMN_LOG_PARSE" => LogParser.VariableColumns(constants[0], constants[1], constants.Length > 2 ? constants[2] : null, constants.Length > 3 ? constants[3] : null),
+                "SYS_LOG_PARSE" => LogParser.SysLog(),
+                _ => LogParser.W3C(constants[0]),
+            };
+        }
+        catch (Exception e) when (e is SqlFunctionException or ArgumentException)
+        {
+            throw Error(call.At, $"{call.Name}: {e.Message}");
+        }
+
+        var fields = new SqlColumn[parser.Columns.Count];
+        var types = new SqlType[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (!SqlType.TryParse(parser.Columns[i].SqlType, out var type))
+            {
+                throw Error(call.At, $"{call.Name}: column {parser.Columns[i].Name} has no valid SQL type ('{parser.Columns[i].SqlType}')");
+            }
+
+            types[i] = type!;
+            fields[i] = new SqlColumn(parser.Columns[i].Name, type!);
+        }
+
+        string key = $"{call.Name}({string.Join(",", constants.Select(c => "'" + c + "'"))})";
+        var rowType = new SqlType(SqlTypeKind.Row) { Fields = fields };
+        var method = typeof(RowValues).GetMethod(nameof(RowValues.ParseLog))!;
+        return new BoundCall(call.Name, method, [new BoundLiteral(new LogRowParser(parser, types, key), rowType), line], rowType);
     }
 
     private BoundExpr BindName(NameExpr name)
@@ -494,6 +616,11 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         if (call.Over is not null)
         {
             throw Error(call.At, $"{call.Name} is not an aggregate and cannot take OVER");
+        }
+
+        if (LogParseNames.Contains(call.Name))
+        {
+            return BindLogParse(call);
         }
 
         switch (call.Name)

@@ -51,6 +51,9 @@ internal sealed record StepExpr(Position At, Expr Operand, Expr By) : Expr(At);
 /// <summary><c>(ts1 - ts2) unit</c>: the difference of two timestamps as an interval.</summary>
 internal sealed record IntervalOfExpr(Position At, Expr Operand, string Unit) : Expr(At);
 
+/// <summary><c>(expr).FIELD</c>: a field of a ROW value (the log-parsing functions return rows).</summary>
+internal sealed record FieldExpr(Position At, Expr Operand, string Field) : Expr(At);
+
 /// <summary>A window frame: PARTITION BY keys and RANGE interval / ROWS count (null = UNBOUNDED; zero = CURRENT ROW).</summary>
 internal sealed record WindowSpec(Position At, string? BaseName, IReadOnlyList<Expr> PartitionBy, bool Rows, Expr? Range, long? RowCount, bool Unbounded);
 

@@ -889,7 +889,7 @@ internal sealed class Parser
                     return new IntervalOfExpr(at, inner, unit);
                 }
 
-                return inner;
+                return ParseFields(inner);
             }
 
             case TokenKind.QuotedIdentifier:
@@ -1059,10 +1059,23 @@ internal sealed class Parser
 
         if (tokens[pos + 1].IsSymbol("("))
         {
-            return ParseCall();
+            return ParseFields(ParseCall());
         }
 
         return ParseNameExpr();
+    }
+
+    // (expr).COLUMN1, FAST_REGEX_LOG_PARSE(…).COLUMN1: field access on a ROW value.
+    private Expr ParseFields(Expr operand)
+    {
+        while (Current.IsSymbol(".") && tokens[pos + 1].Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+        {
+            var at = At();
+            pos++;
+            operand = new FieldExpr(at, operand, NameToken());
+        }
+
+        return operand;
     }
 
     private Expr ParseNameExpr()
