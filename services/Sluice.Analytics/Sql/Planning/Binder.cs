@@ -590,19 +590,40 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
             throw Error(like.At, $"{(like.Similar ? "SIMILAR TO" : "LIKE")} needs a character string, not {operand.Type.Kind}");
         }
 
-        BoundExpr regex;
-        var regexType = new SqlType(SqlTypeKind.Varchar, Length: -2);
+        foreach (var (part, what) in new[] { (pattern, "pattern"), (escape, "ESCAPE") })
+        {
+            if (part is not null && !IsString(part.Type) && !IsNull(part.Type))
+            {
+                throw Error(like.At, $"{(like.Similar ? "SIMILAR TO" : "LIKE")} {what} must be a character string, not {part.Type.Kind}");
+            }
+        }
+
+        // A constant pattern is compiled once here (a bad one is a compile error); a per-row pattern is compiled per row.
+        string name = like.Similar ? "SIMILAR" : "LIKE";
+        var boolean = new SqlType(SqlTypeKind.Boolean);
+        BoundCall test;
         if (pattern is BoundLiteral { Value: string p } && (escape is null || escape is BoundLiteral { Value: string }))
         {
-            regex = new BoundLiteral(ScalarOps.LikePattern(p, (string?)((BoundLiteral?)escape)?.Value, like.Similar), regexType);
+            var e = (string?)((BoundLiteral?)escape)?.Value;
+            object compiled;
+            try
+            {
+                compiled = like.Similar ? SimilarToPattern.Compile(p, e) : LikePattern.Compile(p, e);
+            }
+            catch (SqlFunctionException ex)
+            {
+                throw Error(like.Pattern.At, ex.Message);
+            }
+
+            var match = like.Similar ? typeof(SimilarToPattern).GetMethod(nameof(SimilarToPattern.Match))! : typeof(LikePattern).GetMethod(nameof(LikePattern.Match))!;
+            test = new BoundCall(name, match, [operand, new BoundLiteral(compiled, new SqlType(SqlTypeKind.Varchar, Length: -2))], boolean);
         }
         else
         {
-            var method = typeof(ScalarOps).GetMethod(nameof(ScalarOps.LikePattern))!;
-            regex = new BoundCall("LIKE_PATTERN", method, [pattern, escape ?? new BoundLiteral(null, NullType), new BoundLiteral(like.Similar, new SqlType(SqlTypeKind.Boolean))], regexType);
+            var perRow = like.Similar ? typeof(SimilarToPattern).GetMethod(nameof(SimilarToPattern.SimilarTo))! : typeof(LikePattern).GetMethod(nameof(LikePattern.Like))!;
+            test = new BoundCall(name, perRow, [operand, pattern, escape ?? new BoundLiteral(null, NullType)], boolean);
         }
 
-        var test = new BoundCall(like.Similar ? "SIMILAR" : "LIKE", typeof(ScalarOps).GetMethod(nameof(ScalarOps.Like))!, [operand, regex], new SqlType(SqlTypeKind.Boolean));
         return like.Not ? Not(test) : test;
     }
 
