@@ -82,6 +82,8 @@ internal sealed class Planner(RuntimeGraph graph)
 
                     pumps[p.Name] = p;
                     break;
+                case CreateFunctionStatement f:
+                    throw Error(f.At, $"CREATE FUNCTION {f.Name}: user-defined functions are not supported by Sluice; use the built-in functions or a pre-processing Lambda");
             }
         }
 

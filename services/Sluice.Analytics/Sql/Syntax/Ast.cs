@@ -101,3 +101,6 @@ internal sealed record ColumnDef(Position At, string Name, SqlType Type, bool No
 internal sealed record CreateStreamStatement(Position At, string Name, IReadOnlyList<ColumnDef> Columns, bool OrReplace) : Statement(At);
 
 internal sealed record CreatePumpStatement(Position At, string Name, string Target, IReadOnlyList<(string Name, Position At)>? Columns, Query Query, bool OrReplace) : Statement(At);
+
+/// <summary>CREATE FUNCTION: parsed so it can be rejected by name (user-defined functions are not supported).</summary>
+internal sealed record CreateFunctionStatement(Position At, string Name, IReadOnlyList<string> Parameters, bool OrReplace) : Statement(At);

@@ -205,12 +205,56 @@ internal sealed class Parser
             return new CreatePumpStatement(at, name, target, columns, query, orReplace);
         }
 
-        if (Current.IsWord("FUNCTION"))
+        if (AcceptWord("FUNCTION"))
         {
-            throw Error("CREATE FUNCTION is not supported");
+            return ParseCreateFunction(at, orReplace);
         }
 
-        throw Error($"Expected STREAM or PUMP after CREATE but found {Current}");
+        throw Error($"Expected STREAM, PUMP or FUNCTION after CREATE but found {Current}");
+    }
+
+    // CREATE FUNCTION name (param type, ...) RETURNS type-or-TABLE(...) body: the header is read so the planner can name
+    // the function when it rejects it; the body (LANGUAGE …, RETURN …, EXTERNAL NAME …) is skipped up to the ';'.
+    private CreateFunctionStatement ParseCreateFunction(Position at, bool orReplace)
+    {
+        string name = ParseName();
+        ExpectSymbol("(");
+        var parameters = new List<string>();
+        if (!AcceptSymbol(")"))
+        {
+            do
+            {
+                parameters.Add(ParseName());
+                SkipUntil(",", ")");
+            }
+            while (AcceptSymbol(","));
+            ExpectSymbol(")");
+        }
+
+        ExpectWord("RETURNS");
+        SkipUntil(";");
+        return new CreateFunctionStatement(at, name, parameters, orReplace);
+    }
+
+    // Skips tokens (balancing parentheses) up to one of the given symbols at depth 0, or the end.
+    private void SkipUntil(params string[] symbols)
+    {
+        int depth = 0;
+        while (Current.Kind != TokenKind.End)
+        {
+            if (depth == 0 && Current.Kind == TokenKind.Symbol && Array.IndexOf(symbols, Current.Text) >= 0)
+            {
+                return;
+            }
+
+            depth += Current.IsSymbol("(") ? 1 : Current.IsSymbol(")") ? -1 : 0;
+            if (depth < 0)
+            {
+                throw Error($"Unbalanced {Current}");
+            }
+
+            pos++;
+        }
     }
 
     private void SkipDescription()
