@@ -65,6 +65,17 @@ public class GroupRankTests
     }
 
     [Test]
+    public void Descending_output_keeps_rows_that_tie_in_arrival_order()
+    {
+        var (sink, runtime) = Start(App("'X', 'R', 'desc', 'desc', 0, 0"));
+        Push(runtime, Rows.Take(6));
+        Assert.That(sink.Lines("OUT"), Is.EqualTo(new[]
+        {
+            "08:00:00 | d, NULL, 5", "08:00:00 | a, 5, 3", "08:00:00 | c, 5, 3", "08:00:00 | e, 7, 2", "08:00:00 | b, 9, 1",
+        }));
+    }
+
+    [Test]
     public void Max_idle_releases_a_quiet_group_once_time_passes_its_rowtime_plus_max_idle()
     {
         var (sink, runtime) = Start(App("'K', 'R', 'desc', 'asc', 1500, 0"));

@@ -130,4 +130,12 @@ public class RowFieldTests
         var e = CompileError("A VARCHAR(8)", """SELECT STREAM (FAST_REGEX_LOG_PARSE(LINE, LINE)).COLUMN1 FROM "SOURCE_SQL_STREAM_001" """);
         Assert.That(e.Message, Does.Contain("Argument 2 of FAST_REGEX_LOG_PARSE must be a literal"));
     }
+
+    [Test]
+    public void Rows_from_different_parsers_do_not_mix_in_case()
+    {
+        var e = CompileError("A VARCHAR(8)",
+            """SELECT STREAM (CASE WHEN LINE = 'x' THEN SYS_LOG_PARSE(LINE) ELSE FAST_REGEX_LOG_PARSE(LINE, '(a)') END).COLUMN1 FROM "SOURCE_SQL_STREAM_001" """);
+        Assert.That(e.Message, Does.Contain("CASE branches have different types: Row and Row"));
+    }
 }

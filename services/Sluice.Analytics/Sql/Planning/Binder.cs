@@ -80,7 +80,8 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
             return new SqlType(SqlTypeKind.Timestamp);
         }
 
-        return a.Kind == b.Kind ? a : null;
+        // Two ROW values have one type only when they come from the same call site (their fields may differ otherwise).
+        return a.Kind == b.Kind && a.Kind != SqlTypeKind.Row ? a : null;
     }
 
     public BoundExpr Bind(Expr expr)
