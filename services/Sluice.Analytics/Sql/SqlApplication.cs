@@ -25,11 +25,17 @@ public enum SqlTypeKind
     Timestamp,
     IntervalDayToSecond,
     IntervalYearToMonth,
+
+    /// <summary>A ROW value (what the log-parsing functions return); only inside queries, never a column of a stream. Its fields are <see cref="SqlType.Fields"/>.</summary>
+    Row,
 }
 
 /// <summary>A column type as KDA writes it (<c>VARCHAR(16)</c>, <c>DECIMAL(10,2)</c>, <c>TIMESTAMP</c>).</summary>
 public sealed record SqlType(SqlTypeKind Kind, int Length = 0, int Precision = 0, int Scale = 0)
 {
+    /// <summary>The fields of a <see cref="SqlTypeKind.Row"/> type, in order; null for every other kind.</summary>
+    public IReadOnlyList<SqlColumn>? Fields { get; init; }
+
     /// <summary>Parses a RecordColumns SqlType; throws <see cref="FormatException"/> naming the text when it is not a type.</summary>
     public static SqlType Parse(string text)
     {

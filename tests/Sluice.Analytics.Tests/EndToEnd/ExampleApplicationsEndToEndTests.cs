@@ -221,4 +221,56 @@ public sealed class ExampleApplicationsEndToEndTests
             """{"PLATE":"p3","BOOTH_ID":"B08","EVENT_MINUTE":"2024-05-01 08:00:00.000","PASSAGES":1,"TOTAL_AMOUNT":1.00}""",
         }));
     }
+
+    [Test]
+    public async Task Random_cut_forest_10_4_scores_every_reading_and_ranks_the_injected_anomalies_highest()
+    {
+        await _kda.CreateStreamAsync("sensors-in");
+        await _kda.CreateStreamAsync("scored-out");
+        await _kda.CreateStreamAsync("ranked-out");
+        var input = KdaHarness.TollInput("sensors-in");
+        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
+            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
+             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
+             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
+            """);
+        await _kda.CreateApplicationAsync(KdaHarness.Spec("rcf", ExampleApplicationsTests.RandomCutForest, input,
+            KdaHarness.StreamOutput("RCF_SCORED", "scored-out"), KdaHarness.StreamOutput("RCF_RANKED", "ranked-out")));
+        await _kda.Boto3Async("start", "rcf", "TRIM_HORIZON");
+
+        // Three sensors, 300 seeded readings each with small noise around their own level, interleaved; five far-off
+        // readings after the forest has seen subSampleSize (256) points. A reading without humidity is filtered out.
+        var random = new Random(42);
+        var levels = new (string Sensor, double Temp, double Hum)[] { ("s1", 20, 40), ("s2", 22, 45), ("s3", 19, 50) };
+        var anomalies = new Dictionary<int, (string Sensor, double Temp, double Hum)>
+        {
+            [400] = ("s1", 61.5, 41), [520] = ("s2", 22, 97.25), [655] = ("s3", -14.5, 12), [780] = ("s1", 55.75, 90.5), [860] = ("s2", 70.25, 5.5),
+        };
+        var lines = new List<string>();
+        var expected = new List<(string Sensor, double Temp, double Hum)>();
+        for (var i = 0; i < 900; i++)
+        {
+            var level = levels[i % 3];
+            (string Sensor, double Temp, double Hum) reading = anomalies.TryGetValue(i, out var a) ? a
+                : (level.Sensor, Math.Round(level.Temp + random.NextDouble() - 0.5, 3), Math.Round(level.Hum + random.NextDouble() - 0.5, 3));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $$"""{"sensor":"{{reading.Sensor}}","temp":{{reading.Temp}},"hum":{{reading.Hum}}}"""));
+            expected.Add(reading);
+        }
+
+        lines.Insert(300, """{"sensor":"s1","temp":21}""");
+        await _kda.PutAsync("sensors-in", lines);
+
+        var scoredText = await _kda.WaitForOutputAsync("scored-out", expected.Count);
+        var scored = scoredText.Select(o => JsonNode.Parse(o)!.AsObject()).ToList();
+        Assert.That(scored, Has.Count.EqualTo(expected.Count), "one scored row per reading that reached RCF_INPUT");
+        Assert.That(scored.Select(o => string.Join(",", o.Select(p => p.Key))).Distinct(), Is.EqualTo(new[] { "SENSOR_ID,TEMP_C,HUMIDITY,ANOMALY_SCORE" }));
+        Assert.That(scored.Select(o => ((string)o["SENSOR_ID"]!, (double)o["TEMP_C"]!, (double)o["HUMIDITY"]!)), Is.EqualTo(expected), "rows keep the input order and values");
+        Assert.That(scored.Take(256).Select(o => (double)o["ANOMALY_SCORE"]!), Is.All.EqualTo(0d), "scores are 0 until subSampleSize points were seen");
+        var top = scored.Select((o, i) => (Index: i, Score: (double)o["ANOMALY_SCORE"]!)).OrderByDescending(x => x.Score).Take(anomalies.Count).Select(x => x.Index);
+        Assert.That(top, Is.EquivalentTo(anomalies.Keys), "the injected anomalies have the highest scores");
+
+        var ranked = await _kda.WaitForOutputAsync("ranked-out", expected.Count);
+        Assert.That(ranked.Order(StringComparer.Ordinal), Is.EqualTo(scoredText.Order(StringComparer.Ordinal)),
+            "RCF_RANKED holds the same rows, reordered within each second");
+    }
 }

@@ -108,7 +108,7 @@ public class ParserTests
     [TestCase("CREATE STREAM s (ROWTIME TIMESTAMP);", 1, 18, "ROWTIME is implicit")]
     [TestCase("CREATE PUMP p AS\n  INSERT INTO o SELECT STREAM a FROM;", 2, 37, "Expected a name")]
     [TestCase("CREATE PUMP p AS INSERT INTO o\nSELECT STREAM a,, b FROM s;", 2, 17, "Unexpected ,")]
-    [TestCase("CREATE TABLE t (a INT);", 1, 8, "Expected STREAM or PUMP")]
+    [TestCase("CREATE TABLE t (a INT);", 1, 8, "Expected STREAM, PUMP or FUNCTION")]
     [TestCase("CREATE PUMP p AS INSERT INTO o SELECT STREAM a FROM s WINDOW w AS (ROWS 2 FOLLOWING);", 1, 75, "FOLLOWING")]
     [TestCase("CREATE PUMP p AS INSERT INTO o SELECT STREAM a FROM s\n WHERE x = INTERVAL 'abc' MINUTE;", 2, 21, "Invalid interval literal")]
     [TestCase("CREATE STREAM s (a VARCHAR);", 1, 27, "VARCHAR needs a length")]

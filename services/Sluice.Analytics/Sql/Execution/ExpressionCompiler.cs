@@ -97,8 +97,7 @@ internal sealed class ExpressionCompiler(RuntimeClock clock)
                         : Coerce(Build(call.Args[i]), parameterType);
                 }
 
-                var invoke = Expression.Call(call.Method, args);
-                return call.Name == "LIKE_PATTERN" ? invoke : Coerce(invoke, ClrOf(call.Type));
+                return Coerce(Expression.Call(call.Method, args), ClrOf(call.Type));
             }
 
             case BoundLogic logic:

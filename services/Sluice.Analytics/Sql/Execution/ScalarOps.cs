@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Sluice.Analytics.Sql.Execution;
 
@@ -101,52 +98,6 @@ internal static class ScalarOps
     public static bool IsDistinct(object? a, object? b) => a is null ? b is not null : b is null || !ValueEquals(a, b);
 
     public static bool ValueEquals(object a, object b) => a.Equals(b) || (a is IComparable ca && a.GetType() == b.GetType() && ca.CompareTo(b) == 0);
-
-    public static bool? Like(string? value, Regex? pattern) => value is null || pattern is null ? null : pattern.IsMatch(value);
-
-    private static readonly ConcurrentDictionary<(string, string?, bool), Regex> Patterns = new();
-
-    public static Regex? LikePattern(string? pattern, string? escape, bool similar)
-    {
-        if (pattern is null)
-        {
-            return null;
-        }
-
-        return Patterns.GetOrAdd((pattern, escape, similar), key => new Regex(Translate(key.Item1, key.Item2, key.Item3), RegexOptions.Singleline | RegexOptions.CultureInvariant));
-    }
-
-    // LIKE: % and _ wildcards; SIMILAR TO additionally | * + ? {} () [] as in SQL regular expressions.
-    private static string Translate(string pattern, string? escape, bool similar)
-    {
-        var regex = new StringBuilder("^");
-        for (int i = 0; i < pattern.Length; i++)
-        {
-            char c = pattern[i];
-            if (escape is { Length: 1 } && c == escape[0] && i + 1 < pattern.Length)
-            {
-                regex.Append(Regex.Escape(pattern[++i].ToString()));
-            }
-            else if (c == '%')
-            {
-                regex.Append(".*");
-            }
-            else if (c == '_')
-            {
-                regex.Append('.');
-            }
-            else if (similar && "|*+?{}()[]".Contains(c))
-            {
-                regex.Append(c);
-            }
-            else
-            {
-                regex.Append(Regex.Escape(c.ToString()));
-            }
-        }
-
-        return regex.Append('$').ToString();
-    }
 
     public static long? Extract(string unit, DateTime? value) => value is not { } t ? null : unit switch
     {

@@ -192,3 +192,124 @@ internal sealed class ItemSketchOperator : Operator
         }
     }
 }
+
+/// <summary>
+/// GROUP_RANK: gathers the cursor's rows that share a ROWTIME, ranks them by one column (RANK(): ties share a rank and
+/// leave a gap; NULLs rank last) and emits the group when a later ROWTIME arrives or, with maxIdle &gt; 0, once time
+/// has moved maxIdle past the group's ROWTIME. Rows come out in rank order (outputOrder) with the rank written to the
+/// rank column, at most outputMax of them (0 = all).
+/// </summary>
+internal sealed class GroupRankOperator(int rankBy, int rankOut, int width, bool descending, bool outputDescending, TimeSpan maxIdle, int outputMax) : Operator
+{
+    private readonly List<Row> group = [];
+    private int[] order = [];
+
+    public override void OnRow(Row row)
+    {
+        if (group.Count > 0 && row.Time != group[0].Time)
+        {
+            Flush();
+        }
+
+        var values = new object?[width];
+        Array.Copy(row.Values, values, row.Values.Length);
+        group.Add(row.With(values));
+    }
+
+    public override void OnTime(DateTime time)
+    {
+        if (group.Count > 0 && maxIdle > TimeSpan.Zero && time >= group[0].Time + maxIdle)
+        {
+            Flush();
+        }
+
+        Next?.OnTime(time);
+    }
+
+    private void Flush()
+    {
+        int n = group.Count;
+        if (order.Length < n)
+        {
+            order = new int[Math.Max(n, order.Length * 2)];
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+
+        // Stable: equal values keep arrival order (the index breaks ties).
+        Array.Sort(order, 0, n, Comparer<int>.Create((a, b) => Compare(a, b) is var c && c != 0 ? c : a.CompareTo(b)));
+        for (int i = 0; i < n; i++)
+        {
+            group[order[i]].Values[rankOut] = i > 0 && Compare(order[i - 1], order[i]) == 0 ? group[order[i - 1]].Values[rankOut] : (long)(i + 1);
+        }
+
+        int emit = outputMax > 0 ? Math.Min(outputMax, n) : n;
+        var rows = group.ToArray();
+        group.Clear();
+        if (!outputDescending)
+        {
+            for (int k = 0; k < emit; k++)
+            {
+                Next!.OnRow(rows[order[k]]);
+            }
+
+            return;
+        }
+
+        // Highest rank first; rows that tie keep their arrival order.
+        int emitted = 0;
+        for (int end = n; end > 0 && emitted < emit;)
+        {
+            int start = end - 1;
+            while (start > 0 && Equals(rows[order[start - 1]].Values[rankOut], rows[order[start]].Values[rankOut]))
+            {
+                start--;
+            }
+
+            for (int k = start; k < end && emitted < emit; k++, emitted++)
+            {
+                Next!.OnRow(rows[order[k]]);
+            }
+
+            end = start;
+        }
+    }
+
+    // Rank order: by the rank column (descending for 'desc'), NULLs last either way.
+    private int Compare(int a, int b)
+    {
+        var x = group[a].Values[rankBy];
+        var y = group[b].Values[rankBy];
+        if (x is null || y is null)
+        {
+            return x is null ? (y is null ? 0 : 1) : -1;
+        }
+
+        int c = x is string s ? string.CompareOrdinal(s, (string)y) : ((IComparable)x).CompareTo(y);
+        return descending ? -c : c;
+    }
+
+    public override long Entries => group.Count;
+
+    public override void Save(StateWriter writer)
+    {
+        writer.Write(group.Count);
+        foreach (var row in group)
+        {
+            writer.WriteRow(row);
+        }
+    }
+
+    public override void Load(StateReader reader)
+    {
+        group.Clear();
+        int n = reader.ReadInt();
+        for (int i = 0; i < n; i++)
+        {
+            group.Add(reader.ReadRow());
+        }
+    }
+}

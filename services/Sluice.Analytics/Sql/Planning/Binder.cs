@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Reflection;
 using Sluice.Analytics.Sql.Execution;
+using Sluice.Analytics.Sql.Functions;
 using Sluice.Analytics.Sql.Functions.Scalar;
 using Sluice.Analytics.Sql.Syntax;
 
@@ -78,7 +80,8 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
             return new SqlType(SqlTypeKind.Timestamp);
         }
 
-        return a.Kind == b.Kind ? a : null;
+        // Two ROW values have one type only when they come from the same call site (their fields may differ otherwise).
+        return a.Kind == b.Kind && a.Kind != SqlTypeKind.Row ? a : null;
     }
 
     public BoundExpr Bind(Expr expr)
@@ -86,7 +89,9 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         switch (expr)
         {
             case NameExpr name:
-                return BindName(name);
+                return BindNameOrField(name);
+            case FieldExpr field:
+                return Field(Bind(field.Operand), field.Field, field.At);
             case LiteralExpr literal:
                 return literal.Kind is null ? new BoundLiteral(null, NullType) : new BoundLiteral(literal.Value, LiteralType(literal));
             case UnaryExpr { Op: "NOT" } not:
@@ -226,6 +231,124 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         }
 
         return bound;
+    }
+
+    // t.r.COLUMN2 and r.COLUMN2 (r a ROW column, not a stream alias) are field accesses; everything else is a column.
+    private BoundExpr BindNameOrField(NameExpr name)
+    {
+        if (name.Parts.Count > 3)
+        {
+            throw Error(name.At, $"{string.Join(".", name.Parts)} has too many parts; write stream.column or stream.column.field");
+        }
+
+        if (name.Parts.Count == 3)
+        {
+            return Field(BindName(name with { Parts = [name.Parts[0], name.Parts[1]] }), name.Parts[2], name.At);
+        }
+
+        if (name.Parts.Count == 2 && !scope.Qualifiers.Contains(name.Parts[0]))
+        {
+            foreach (var c in scope.Columns)
+            {
+                if (c.Name == name.Parts[0] && c.Type.Kind == SqlTypeKind.Row)
+                {
+                    return Field(BindName(name with { Parts = [name.Parts[0]] }), name.Parts[1], name.At);
+                }
+            }
+        }
+
+        return BindName(name);
+    }
+
+    private static BoundCall Field(BoundExpr row, string field, Position at)
+    {
+        if (row.Type.Kind != SqlTypeKind.Row || row.Type.Fields is not { } fields)
+        {
+            throw Error(at, $"Cannot read field {field} of a {row.Type.Kind} value; only ROW values (the log-parsing functions) have fields");
+        }
+
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (fields[i].Name == field)
+            {
+                var method = typeof(RowValues).GetMethod(nameof(RowValues.Field))!;
+                return new BoundCall("." + field, method, [row, new BoundLiteral(i, new SqlType(SqlTypeKind.Integer))], fields[i].Type);
+            }
+        }
+
+        throw Error(at, $"The ROW value has no field {field}; its fields are {string.Join(", ", fields.Select(f => f.Name))}");
+    }
+
+    private static readonly HashSet<string> LogParseNames =
+        ["FAST_REGEX_LOG_PARSE", "REGEX_LOG_PARSE", "FIXED_COLUMN_LOG_PARSE", "VARIABLE_COLUMN_LOG_PARSE", "SYS_LOG_PARSE", "W3C_LOG_PARSE"];
+
+    // The log parsers' pattern and column arguments are constants: the parser is built once here, and its columns give the ROW type.
+    private BoundExpr BindLogParse(CallExpr call)
+    {
+        (int min, int max) = call.Name switch
+        {
+            "SYS_LOG_PARSE" => (1, 1),
+            "REGEX_LOG_PARSE" => (2, 3),
+            "VARIABLE_COLUMN_LOG_PARSE" => (3, 5),
+            _ => (2, 2),
+        };
+        if (call.Args.Count < min || call.Args.Count > max)
+        {
+            throw Error(call.At, $"{call.Name} takes {(min == max ? min.ToString(CultureInfo.InvariantCulture) : $"{min} to {max}")} arguments but was given {call.Args.Count}");
+        }
+
+        var line = Bind(call.Args[0]);
+        if (!IsString(line.Type) && !IsNull(line.Type))
+        {
+            throw Error(call.Args[0].At, $"{call.Name} parses a character string, not {line.Type.Kind}");
+        }
+
+        var constants = new string[call.Args.Count - 1];
+        for (int i = 1; i < call.Args.Count; i++)
+        {
+            constants[i - 1] = call.Args[i] switch
+            {
+                LiteralExpr { Value: string text } => text,
+                LiteralExpr { Value: long n } => n.ToString(CultureInfo.InvariantCulture),
+                _ => throw Error(call.Args[i].At, $"Argument {i + 1} of {call.Name} must be a literal"),
+            };
+        }
+
+        LogParser parser;
+        try
+        {
+            parser = call.Name switch
+            {
+                "FAST_REGEX_LOG_PARSE" => LogParser.FastRegex(constants[0]),
+                "REGEX_LOG_PARSE" => LogParser.Regex(constants[0], constants.Length > 1 ? constants[1] : null),
+                "FIXED_COLUMN_LOG_PARSE" => LogParser.FixedColumns(constants[0]),
+                "VARIABLE_COLUMN_LOG_PARSE" => LogParser.VariableColumns(constants[0], constants[1], constants.Length > 2 ? constants[2] : null, constants.Length > 3 ? constants[3] : null),
+                "SYS_LOG_PARSE" => LogParser.SysLog(),
+                _ => LogParser.W3C(constants[0]),
+            };
+        }
+        catch (Exception e) when (e is SqlFunctionException or ArgumentException)
+        {
+            throw Error(call.At, $"{call.Name}: {e.Message}");
+        }
+
+        var fields = new SqlColumn[parser.Columns.Count];
+        var types = new SqlType[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (!SqlType.TryParse(parser.Columns[i].SqlType, out var type))
+            {
+                throw Error(call.At, $"{call.Name}: column {parser.Columns[i].Name} has no valid SQL type ('{parser.Columns[i].SqlType}')");
+            }
+
+            types[i] = type!;
+            fields[i] = new SqlColumn(parser.Columns[i].Name, type!);
+        }
+
+        string key = $"{call.Name}({string.Join(",", constants.Select(c => "'" + c + "'"))})";
+        var rowType = new SqlType(SqlTypeKind.Row) { Fields = fields };
+        var method = typeof(RowValues).GetMethod(nameof(RowValues.ParseLog))!;
+        return new BoundCall(call.Name, method, [new BoundLiteral(new LogRowParser(parser, types, key), rowType), line], rowType);
     }
 
     private BoundExpr BindName(NameExpr name)
@@ -468,19 +591,40 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
             throw Error(like.At, $"{(like.Similar ? "SIMILAR TO" : "LIKE")} needs a character string, not {operand.Type.Kind}");
         }
 
-        BoundExpr regex;
-        var regexType = new SqlType(SqlTypeKind.Varchar, Length: -2);
+        foreach (var (part, what) in new[] { (pattern, "pattern"), (escape, "ESCAPE") })
+        {
+            if (part is not null && !IsString(part.Type) && !IsNull(part.Type))
+            {
+                throw Error(like.At, $"{(like.Similar ? "SIMILAR TO" : "LIKE")} {what} must be a character string, not {part.Type.Kind}");
+            }
+        }
+
+        // A constant pattern is compiled once here (a bad one is a compile error); a per-row pattern is compiled per row.
+        string name = like.Similar ? "SIMILAR" : "LIKE";
+        var boolean = new SqlType(SqlTypeKind.Boolean);
+        BoundCall test;
         if (pattern is BoundLiteral { Value: string p } && (escape is null || escape is BoundLiteral { Value: string }))
         {
-            regex = new BoundLiteral(ScalarOps.LikePattern(p, (string?)((BoundLiteral?)escape)?.Value, like.Similar), regexType);
+            var e = (string?)((BoundLiteral?)escape)?.Value;
+            object compiled;
+            try
+            {
+                compiled = like.Similar ? SimilarToPattern.Compile(p, e) : LikePattern.Compile(p, e);
+            }
+            catch (SqlFunctionException ex)
+            {
+                throw Error(like.Pattern.At, ex.Message);
+            }
+
+            var match = like.Similar ? typeof(SimilarToPattern).GetMethod(nameof(SimilarToPattern.Match))! : typeof(LikePattern).GetMethod(nameof(LikePattern.Match))!;
+            test = new BoundCall(name, match, [operand, new BoundLiteral(compiled, new SqlType(SqlTypeKind.Varchar, Length: -2))], boolean);
         }
         else
         {
-            var method = typeof(ScalarOps).GetMethod(nameof(ScalarOps.LikePattern))!;
-            regex = new BoundCall("LIKE_PATTERN", method, [pattern, escape ?? new BoundLiteral(null, NullType), new BoundLiteral(like.Similar, new SqlType(SqlTypeKind.Boolean))], regexType);
+            var perRow = like.Similar ? typeof(SimilarToPattern).GetMethod(nameof(SimilarToPattern.SimilarTo))! : typeof(LikePattern).GetMethod(nameof(LikePattern.Like))!;
+            test = new BoundCall(name, perRow, [operand, pattern, escape ?? new BoundLiteral(null, NullType)], boolean);
         }
 
-        var test = new BoundCall(like.Similar ? "SIMILAR" : "LIKE", typeof(ScalarOps).GetMethod(nameof(ScalarOps.Like))!, [operand, regex], new SqlType(SqlTypeKind.Boolean));
         return like.Not ? Not(test) : test;
     }
 
@@ -494,6 +638,11 @@ internal sealed class Binder(Scope scope, IReadOnlyDictionary<string, WindowSpec
         if (call.Over is not null)
         {
             throw Error(call.At, $"{call.Name} is not an aggregate and cannot take OVER");
+        }
+
+        if (LogParseNames.Contains(call.Name))
+        {
+            return BindLogParse(call);
         }
 
         switch (call.Name)

@@ -82,6 +82,8 @@ internal sealed class Planner(RuntimeGraph graph)
 
                     pumps[p.Name] = p;
                     break;
+                case CreateFunctionStatement f:
+                    throw Error(f.At, $"CREATE FUNCTION {f.Name}: user-defined functions are not supported by Sluice; use the built-in functions or a pre-processing Lambda");
             }
         }
 
@@ -333,6 +335,9 @@ internal sealed class Planner(RuntimeGraph graph)
                 break;
             }
 
+            case "GROUP_RANK":
+                op = PlanGroupRank(function, args, columns);
+                break;
             default:
                 throw Error(function.At, $"Table function {function.Function} not found");
         }
@@ -343,6 +348,54 @@ internal sealed class Planner(RuntimeGraph graph)
             op.Next = next;
             cursor.Connect(op);
         }, true);
+    }
+
+    // GROUP_RANK(cursor, 'rankByColumn', 'rankOutColumn', 'asc'|'desc', 'asc'|'desc', maxIdleMs, outputMax): the rank
+    // column is appended as INTEGER, or, when the cursor already has a column of that name, written into it.
+    private static GroupRankOperator PlanGroupRank(TableFunctionFrom function, List<object> args, List<ScopeColumn> columns)
+    {
+        const string usage = "GROUP_RANK takes CURSOR, 'rankByColumnName', 'rankOutColumnName', 'asc'|'desc' sortOrder, 'asc'|'desc' outputOrder, maxIdle milliseconds, outputMax";
+        if (args.Count != 6)
+        {
+            throw Error(function.At, $"{usage}; it was given {args.Count + 1} arguments");
+        }
+
+        string Text(int i, string what) => args[i] as string ?? throw Error(function.Args[i].At, $"GROUP_RANK {what} must be a string literal");
+        bool Descending(int i, string what) => Text(i, what).ToLowerInvariant() switch
+        {
+            "asc" => false,
+            "desc" => true,
+            var other => throw Error(function.Args[i].At, $"GROUP_RANK {what} must be 'asc' or 'desc', not '{other}'"),
+        };
+        long Count(int i, string what) => args[i] is long l && l >= 0 ? l : throw Error(function.Args[i].At, $"GROUP_RANK {what} must be an integer of 0 or more (0 = none)");
+
+        string rankBy = Text(0, "rankByColumnName"), rankOut = Text(1, "rankOutColumnName");
+        int by = columns.FindIndex(c => c.Name == rankBy);
+        if (by < 0)
+        {
+            throw Error(function.Args[0].At, $"GROUP_RANK rank column {rankBy} not found in the cursor; its columns are {string.Join(", ", columns.Select(c => c.Name))}");
+        }
+
+        var byType = columns[by].Type;
+        if (!Binder.IsNumeric(byType) && !Binder.IsString(byType) && !Binder.IsDateTime(byType))
+        {
+            throw Error(function.Args[0].At, $"GROUP_RANK cannot rank by {rankBy} of type {byType.Kind}; use a number, a character string or a timestamp");
+        }
+
+        int output = columns.FindIndex(c => c.Name == rankOut);
+        var integer = new SqlType(SqlTypeKind.Integer);
+        if (output < 0)
+        {
+            output = columns.Count;
+            columns.Add(new ScopeColumn(function.Alias, rankOut, integer));
+        }
+        else
+        {
+            columns[output] = columns[output] with { Type = integer };
+        }
+
+        long maxIdle = Count(4, "maxIdle"), outputMax = Count(5, "outputMax");
+        return new GroupRankOperator(by, output, columns.Count, Descending(2, "sortOrder"), Descending(3, "outputOrder"), TimeSpan.FromMilliseconds(maxIdle), (int)Math.Min(outputMax, int.MaxValue));
     }
 
     private static int[] NumericColumns(Scope scope, TableFunctionFrom function)

@@ -51,6 +51,9 @@ internal sealed record StepExpr(Position At, Expr Operand, Expr By) : Expr(At);
 /// <summary><c>(ts1 - ts2) unit</c>: the difference of two timestamps as an interval.</summary>
 internal sealed record IntervalOfExpr(Position At, Expr Operand, string Unit) : Expr(At);
 
+/// <summary><c>(expr).FIELD</c>: a field of a ROW value (the log-parsing functions return rows).</summary>
+internal sealed record FieldExpr(Position At, Expr Operand, string Field) : Expr(At);
+
 /// <summary>A window frame: PARTITION BY keys and RANGE interval / ROWS count (null = UNBOUNDED; zero = CURRENT ROW).</summary>
 internal sealed record WindowSpec(Position At, string? BaseName, IReadOnlyList<Expr> PartitionBy, bool Rows, Expr? Range, long? RowCount, bool Unbounded);
 
@@ -98,3 +101,6 @@ internal sealed record ColumnDef(Position At, string Name, SqlType Type, bool No
 internal sealed record CreateStreamStatement(Position At, string Name, IReadOnlyList<ColumnDef> Columns, bool OrReplace) : Statement(At);
 
 internal sealed record CreatePumpStatement(Position At, string Name, string Target, IReadOnlyList<(string Name, Position At)>? Columns, Query Query, bool OrReplace) : Statement(At);
+
+/// <summary>CREATE FUNCTION: parsed so it can be rejected by name (user-defined functions are not supported).</summary>
+internal sealed record CreateFunctionStatement(Position At, string Name, IReadOnlyList<string> Parameters, bool OrReplace) : Statement(At);

@@ -205,12 +205,56 @@ internal sealed class Parser
             return new CreatePumpStatement(at, name, target, columns, query, orReplace);
         }
 
-        if (Current.IsWord("FUNCTION"))
+        if (AcceptWord("FUNCTION"))
         {
-            throw Error("CREATE FUNCTION is not supported");
+            return ParseCreateFunction(at, orReplace);
         }
 
-        throw Error($"Expected STREAM or PUMP after CREATE but found {Current}");
+        throw Error($"Expected STREAM, PUMP or FUNCTION after CREATE but found {Current}");
+    }
+
+    // CREATE FUNCTION name (param type, ...) RETURNS type-or-TABLE(...) body: the header is read so the planner can name
+    // the function when it rejects it; the body (LANGUAGE …, RETURN …, EXTERNAL NAME …) is skipped up to the ';'.
+    private CreateFunctionStatement ParseCreateFunction(Position at, bool orReplace)
+    {
+        string name = ParseName();
+        ExpectSymbol("(");
+        var parameters = new List<string>();
+        if (!AcceptSymbol(")"))
+        {
+            do
+            {
+                parameters.Add(ParseName());
+                SkipUntil(",", ")");
+            }
+            while (AcceptSymbol(","));
+            ExpectSymbol(")");
+        }
+
+        ExpectWord("RETURNS");
+        SkipUntil(";");
+        return new CreateFunctionStatement(at, name, parameters, orReplace);
+    }
+
+    // Skips tokens (balancing parentheses) up to one of the given symbols at depth 0, or the end.
+    private void SkipUntil(params string[] symbols)
+    {
+        int depth = 0;
+        while (Current.Kind != TokenKind.End)
+        {
+            if (depth == 0 && Current.Kind == TokenKind.Symbol && Array.IndexOf(symbols, Current.Text) >= 0)
+            {
+                return;
+            }
+
+            depth += Current.IsSymbol("(") ? 1 : Current.IsSymbol(")") ? -1 : 0;
+            if (depth < 0)
+            {
+                throw Error($"Unbalanced {Current}");
+            }
+
+            pos++;
+        }
     }
 
     private void SkipDescription()
@@ -889,7 +933,7 @@ internal sealed class Parser
                     return new IntervalOfExpr(at, inner, unit);
                 }
 
-                return inner;
+                return ParseFields(inner);
             }
 
             case TokenKind.QuotedIdentifier:
@@ -1059,10 +1103,23 @@ internal sealed class Parser
 
         if (tokens[pos + 1].IsSymbol("("))
         {
-            return ParseCall();
+            return ParseFields(ParseCall());
         }
 
         return ParseNameExpr();
+    }
+
+    // (expr).COLUMN1, FAST_REGEX_LOG_PARSE(…).COLUMN1: field access on a ROW value.
+    private Expr ParseFields(Expr operand)
+    {
+        while (Current.IsSymbol(".") && tokens[pos + 1].Kind is TokenKind.Identifier or TokenKind.QuotedIdentifier)
+        {
+            var at = At();
+            pos++;
+            operand = new FieldExpr(at, operand, NameToken());
+        }
+
+        return operand;
     }
 
     private Expr ParseNameExpr()

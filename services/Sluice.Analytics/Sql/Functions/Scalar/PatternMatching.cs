@@ -11,8 +11,13 @@ namespace Sluice.Analytics.Sql.Functions.Scalar;
 public sealed class LikePattern
 {
     private readonly Regex regex;
+    private readonly string source;
 
-    private LikePattern(Regex regex) => this.regex = regex;
+    private LikePattern(Regex regex, string source)
+    {
+        this.regex = regex;
+        this.source = source;
+    }
 
     /// <summary>Compiles <paramref name="pattern"/>; throws <see cref="SqlFunctionException"/> for a bad escape.</summary>
     public static LikePattern Compile(string pattern, string? escape = null)
@@ -46,10 +51,18 @@ public sealed class LikePattern
         }
 
         sb.Append("\\z");
-        return new LikePattern(new Regex(sb.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
+        return new LikePattern(new Regex(sb.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking), Describe("LIKE", pattern, escape));
     }
 
     public bool Matches(string value) => regex.IsMatch(value);
+
+    /// <summary><c>s LIKE pattern</c> with a pattern compiled once; NULL when <paramref name="s"/> is NULL.</summary>
+    public static bool? Match(string? s, LikePattern pattern) => s is null ? null : pattern.Matches(s);
+
+    /// <summary>The pattern as written, so equal call sites have equal bound keys.</summary>
+    public override string ToString() => source;
+
+    internal static string Describe(string op, string pattern, string? escape) => $"{op} '{pattern}'{(escape is null ? "" : $" ESCAPE '{escape}'")}";
 
     /// <summary><c>s LIKE pattern [ESCAPE e]</c> with a per-row pattern; NULL if any operand is NULL.</summary>
     public static bool? Like(string? s, string? pattern, string? escape = null) =>
@@ -71,8 +84,13 @@ public sealed class LikePattern
 public sealed class SimilarToPattern
 {
     private readonly Regex regex;
+    private readonly string source;
 
-    private SimilarToPattern(Regex regex) => this.regex = regex;
+    private SimilarToPattern(Regex regex, string source)
+    {
+        this.regex = regex;
+        this.source = source;
+    }
 
     public static SimilarToPattern Compile(string pattern, string? escape = null)
     {
@@ -136,7 +154,7 @@ public sealed class SimilarToPattern
         sb.Append(")\\z");
         try
         {
-            return new SimilarToPattern(new Regex(sb.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
+            return new SimilarToPattern(new Regex(sb.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking), LikePattern.Describe("SIMILAR TO", pattern, escape));
         }
         catch (ArgumentException ex)
         {
@@ -145,6 +163,11 @@ public sealed class SimilarToPattern
     }
 
     public bool Matches(string value) => regex.IsMatch(value);
+
+    /// <summary><c>s SIMILAR TO pattern</c> with a pattern compiled once; NULL when <paramref name="s"/> is NULL.</summary>
+    public static bool? Match(string? s, SimilarToPattern pattern) => s is null ? null : pattern.Matches(s);
+
+    public override string ToString() => source;
 
     /// <summary><c>s SIMILAR TO pattern [ESCAPE e]</c> with a per-row pattern; NULL if any operand is NULL.</summary>
     public static bool? SimilarTo(string? s, string? pattern, string? escape = null) =>
