@@ -116,6 +116,7 @@ while (run.Elapsed < TimeSpan.FromMinutes(10))
 var seconds = run.Elapsed.TotalSeconds;
 var outRows = runner.RunOf("bench")?.RowsOut ?? 0;
 Console.WriteLine($"analytics: {read:N0} rows through a tumbling GROUP BY in {seconds:F2} s = {read / seconds:N0} rows/s ({outRows:N0} result rows written)");
+Console.WriteLine($"stages: {runner.RunOf("bench")?.Stages}");
 await app.StopAsync();
 return 0;
 
