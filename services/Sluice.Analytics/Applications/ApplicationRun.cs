@@ -281,9 +281,10 @@ public sealed class ApplicationRun : ISqlRowSink
     }
 
     /// <summary>
-    /// The reader task: rounds of one GetRecords per unfinished shard (shards fetched and mapped in parallel), each
-    /// round's rows merged in arrival order and handed to the engine loop. It keeps its own copy of the positions; the
-    /// checkpoint's advance only as the engine loop takes the rounds.
+    /// The reader task: rounds of one GetRecords per unfinished shard. A round's responses are mapped (shards in
+    /// parallel) while the next round's GetRecords are already in flight; each round's rows are merged in arrival order
+    /// and handed to the engine loop. The task keeps its own copy of the positions; the checkpoint's advance only as the
+    /// engine loop takes the rounds.
     /// </summary>
     private async Task ReadRoundsAsync(string stream, InputPreprocessor? preprocessor, ChannelWriter<Round> rounds, CancellationToken ct)
     {
@@ -291,11 +292,24 @@ public sealed class ApplicationRun : ISqlRowSink
         foreach (var s in _checkpoint.Shards) cursors.Add(Copy(s));
         try
         {
+            var fetches = StartFetches(stream, cursors, ct);
             while (!ct.IsCancellationRequested)
             {
-                var round = await ReadRoundAsync(stream, cursors, preprocessor, ct);
-                await rounds.WriteAsync(round, ct);
+                var round = new Round { InputStreams = _inputStreams.Length };
+                var fetched = await AdvanceAsync(fetches, cursors, round);
                 if (round.Records == 0) await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+                fetches = StartFetches(stream, cursors, ct);
+
+                var maps = new Task<MappedRows>[fetched.Count];
+                for (var i = 0; i < fetched.Count; i++)
+                {
+                    var (response, cursor) = fetched[i];
+                    maps[i] = MapAsync(response, cursor, preprocessor, ct);
+                }
+
+                await Task.WhenAll(maps);
+                Merge(maps, round.Items);
+                await rounds.WriteAsync(round, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -314,29 +328,31 @@ public sealed class ApplicationRun : ISqlRowSink
     private static ShardPosition Copy(ShardPosition s) =>
         new() { ShardId = s.ShardId, Kind = s.Kind, SequenceNumber = s.SequenceNumber, Stream = s.Stream, Ended = s.Ended };
 
-    private async Task<Round> ReadRoundAsync(string stream, List<ShardPosition> cursors, InputPreprocessor? preprocessor, CancellationToken ct)
+    private Task<GetRecordsResponse?>[] StartFetches(string stream, List<ShardPosition> cursors, CancellationToken ct)
     {
-        var count = cursors.Count;
-        var fetches = new Task<ShardBatch?>[count];
-        for (var s = 0; s < count; s++) fetches[s] = cursors[s].Ended ? Task.FromResult<ShardBatch?>(null) : FetchAndMapAsync(stream, s, cursors[s], preprocessor, ct);
-        await Task.WhenAll(fetches);
+        var fetches = new Task<GetRecordsResponse?>[cursors.Count];
+        for (var s = 0; s < cursors.Count; s++) fetches[s] = cursors[s].Ended ? Task.FromResult<GetRecordsResponse?>(null) : FetchAsync(stream, cursors[s], ct);
+        return fetches;
+    }
 
-        var round = new Round();
-        var batches = new List<ShardBatch>(count);
-        for (var s = 0; s < count; s++)
+    /// <summary>Waits for a round's GetRecords and moves the reader's positions past them; returns the responses with the shard each came from.</summary>
+    private static async Task<List<(GetRecordsResponse Response, ShardPosition Cursor)>> AdvanceAsync(Task<GetRecordsResponse?>[] fetches, List<ShardPosition> cursors, Round round)
+    {
+        await Task.WhenAll(fetches);
+        var fetched = new List<(GetRecordsResponse, ShardPosition)>(fetches.Length);
+        for (var s = 0; s < fetches.Length; s++)
         {
             var cursor = cursors[s];
-            if (await fetches[s] is not { } batch) continue;
-            batches.Add(batch);
-            round.Records += batch.Records;
-            var response = batch.Response;
+            if (await fetches[s] is not { } response) continue;
+            fetched.Add((response, Copy(cursor)));
+            round.Records += response.Records.Count;
             if (response.ShardEnd)
             {
                 cursor.Ended = true;
                 foreach (var child in response.ChildShards)
                 {
                     if (cursors.Exists(x => x.ShardId == child.ShardId)) continue;
-                    var position = new ShardPosition { ShardId = child.ShardId, Kind = "TRIM_HORIZON", Stream = cursors.Count % _inputStreams.Length };
+                    var position = new ShardPosition { ShardId = child.ShardId, Kind = "TRIM_HORIZON", Stream = cursors.Count % round.InputStreams };
                     cursors.Add(position);
                     round.NewShards.Add(Copy(position));
                 }
@@ -355,30 +371,35 @@ public sealed class ApplicationRun : ISqlRowSink
             round.Advances.Add((s, Copy(cursor)));
         }
 
-        Merge(batches, round.Items);
-        return round;
+        return fetched;
     }
 
     /// <summary>Rows of several shards merge by arrival time; equal times keep shard order (each shard's rows are in order already).</summary>
-    private static void Merge(List<ShardBatch> batches, List<MappedItem> into)
+    private static void Merge(Task<MappedRows>[] shards, List<MappedItem> into)
     {
-        if (batches.Count == 1)
+        if (shards.Length == 1)
         {
-            into.AddRange(batches[0].Items);
+            into.AddRange(shards[0].Result.Items);
             return;
         }
 
+        var lists = new List<MappedItem>[shards.Length];
         var total = 0;
-        foreach (var b in batches) total += b.Items.Count;
+        for (var b = 0; b < shards.Length; b++)
+        {
+            lists[b] = shards[b].Result.Items;
+            total += lists[b].Count;
+        }
+
         into.Capacity = total;
-        var heads = new int[batches.Count];
+        var heads = new int[lists.Length];
         for (var n = 0; n < total; n++)
         {
             var best = -1;
             long bestMs = 0;
-            for (var b = 0; b < batches.Count; b++)
+            for (var b = 0; b < lists.Length; b++)
             {
-                var items = batches[b].Items;
+                var items = lists[b];
                 if (heads[b] >= items.Count) continue;
                 var ms = items[heads[b]].Record.ApproximateArrivalTimestampMs;
                 if (best < 0 || ms < bestMs)
@@ -388,24 +409,18 @@ public sealed class ApplicationRun : ISqlRowSink
                 }
             }
 
-            into.Add(batches[best].Items[heads[best]++]);
+            into.Add(lists[best][heads[best]++]);
         }
     }
 
-    private async Task<ShardBatch?> FetchAndMapAsync(string stream, int index, ShardPosition cursor, InputPreprocessor? preprocessor, CancellationToken ct)
+    /// <summary>Pre-processes and maps one shard's records of a round (off the engine loop, one task per shard).</summary>
+    private async Task<MappedRows> MapAsync(GetRecordsResponse response, ShardPosition cursor, InputPreprocessor? preprocessor, CancellationToken ct)
     {
-        var fetched = Stopwatch.GetTimestamp();
-        var response = await FetchAsync(stream, cursor, ct);
-        Stages.Add(RunStage.Fetch, fetched);
-        if (response is null) return null;
         var records = response.Records;
-        var batch = new ShardBatch(response, new MappedRows(cursor.ShardId, cursor.Stream, records.Count));
-        if (records.Count == 0) return batch;
-
-        // Mapping runs here, off the engine loop, one task per shard.
+        var rows = new MappedRows(cursor.ShardId, cursor.Stream, records.Count);
+        if (records.Count == 0) return rows;
         await Task.Yield();
         var mapping = Stopwatch.GetTimestamp();
-        var rows = batch.Rows;
         if (preprocessor is not null)
         {
             foreach (var p in await preprocessor.ProcessAsync(cursor.ShardId, records, ct))
@@ -425,11 +440,12 @@ public sealed class ApplicationRun : ISqlRowSink
         }
 
         Stages.Add(RunStage.Map, mapping);
-        return batch;
+        return rows;
     }
 
     private async Task<GetRecordsResponse?> FetchAsync(string stream, ShardPosition shard, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             return await _client.GetRecordsAsync(new GetRecordsRequest { StreamName = stream, ShardId = shard.ShardId, Position = PositionOf(shard), Limit = 10000 }, ct);
@@ -439,6 +455,10 @@ public sealed class ApplicationRun : ISqlRowSink
             _logger.LogWarning("Application {App}: reading {Stream}/{Shard} failed, retrying: {Message}", _app.Name, stream, shard.ShardId, e.Message);
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             return null;
+        }
+        finally
+        {
+            Stages.Add(RunStage.Fetch, started);
         }
     }
 
@@ -581,13 +601,6 @@ public sealed class ApplicationRun : ISqlRowSink
         public void Error(string message) => Add(MappedKind.Error, null, message);
     }
 
-    private sealed record ShardBatch(GetRecordsResponse Response, MappedRows Rows)
-    {
-        public int Records => Response.Records.Count;
-
-        public List<MappedItem> Items => Rows.Items;
-    }
-
     /// <summary>One round of reads: the rows in arrival order, and where each shard stands after it.</summary>
     private sealed class Round
     {
@@ -598,6 +611,9 @@ public sealed class ApplicationRun : ISqlRowSink
         public List<ShardPosition> NewShards { get; } = [];
 
         public int Records { get; set; }
+
+        /// <summary>How many in-app input streams (InputParallelism) shards are spread over.</summary>
+        public required int InputStreams { get; init; }
     }
 }
 
