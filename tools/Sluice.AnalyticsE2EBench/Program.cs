@@ -117,6 +117,7 @@ for (var i = 0; i < records; i++) mapper.Map(sample[i % sample.Length], sink);
 Console.WriteLine($"mapper alone: {records:N0} records in {mapping.Elapsed.TotalSeconds:F2} s = {records / mapping.Elapsed.TotalSeconds:N0} records/s ({sink.Rows:N0} rows, {sink.Errors:N0} errors)");
 
 var runner = app.Services.GetServices<IHostedService>().OfType<ApplicationRunner>().Single();
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var run = Stopwatch.StartNew();
 await CallAsync(http, "KinesisAnalytics_20150814.StartApplication", """{"ApplicationName":"bench","InputConfigurations":[{"Id":"1.1","InputStartingPositionConfiguration":{"InputStartingPosition":"TRIM_HORIZON"}}]}""");
 long read = 0;
@@ -128,8 +129,10 @@ while (run.Elapsed < TimeSpan.FromMinutes(10))
 }
 
 var seconds = run.Elapsed.TotalSeconds;
+var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
 var outRows = runner.RunOf("bench")?.RowsOut ?? 0;
 Console.WriteLine($"analytics: {read:N0} rows through a tumbling GROUP BY in {seconds:F2} s = {read / seconds:N0} rows/s ({outRows:N0} result rows written)");
+Console.WriteLine($"cpu: {cpu:F2} s of process CPU time (all threads, the Streams service included) = {read / cpu:N0} rows per CPU-second");
 Console.WriteLine($"stages: {runner.RunOf("bench")?.Stages}");
 await app.StopAsync();
 return 0;
