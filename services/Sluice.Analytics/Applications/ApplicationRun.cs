@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Sluice.Analytics.Input;
 using Sluice.Analytics.Output;
@@ -17,10 +19,13 @@ namespace Sluice.Analytics.Applications;
 /// output rows, and checkpoints positions + engine state + output row numbers together. A single loop drives the
 /// engine, so the runtime is only ever called from one place at a time.
 /// </summary>
-public sealed class ApplicationRun : ISqlRowSink, IMappedRows
+public sealed class ApplicationRun : ISqlRowSink
 {
     /// <summary>How far behind the wall clock the engine's clock runs when the input is idle, so in-flight records still land in their window.</summary>
     public static readonly TimeSpan ClockGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>Rounds fetched and mapped ahead of the engine loop.</summary>
+    private const int RoundsAhead = 2;
 
     private readonly Application _app;
     private readonly ApplicationCatalog _catalog;
@@ -38,10 +43,6 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     private SqlRuntime? _runtime;
     private RecordMapper? _mapper;
     private string[] _inputStreams = [];
-    private string _inputStream = string.Empty;
-    private Record? _current;
-    private string _currentShard = string.Empty;
-    private DateTime _currentRowtime;
 
     public ApplicationRun(Application app, ApplicationCatalog catalog, StreamsClient client, TimeProvider clock, ReferenceTableLoader references,
         HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval)
@@ -63,6 +64,9 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     public long RowsOut { get; private set; }
 
     public long RecordsIn { get; private set; }
+
+    /// <summary>Where the run's time goes, per stage (for the benchmark).</summary>
+    public RunStages Stages { get; } = new();
 
     public static string CodeHash(Application app) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(app.Code + "\n" + app.Input?["InputSchema"]?.ToJsonString() + "\n" + app.Input?["InputParallelism"]?.ToJsonString())));
@@ -109,35 +113,58 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
 
         var preprocessor = Preprocessor(input, sourceArn);
         var lastCheckpoint = _clock.GetTimestamp();
+
+        // Rounds are fetched and mapped ahead by a reader task; this loop alone drives the engine, writes and checkpoints.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var rounds = Channel.CreateBounded<Round>(new BoundedChannelOptions(RoundsAhead) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(() => ReadRoundsAsync(sourceStream, preprocessor, rounds.Writer, reading.Token), CancellationToken.None);
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                var read = await ReadRoundAsync(sourceStream, preprocessor, ct);
-                if (read == 0 && _runtime is not null)
+                var waited = Stopwatch.GetTimestamp();
+                var round = await rounds.Reader.ReadAsync(ct);
+                Stages.Add(RunStage.Wait, waited);
+                var pushed = Stopwatch.GetTimestamp();
+                Apply(round);
+                Stages.Add(RunStage.Engine, pushed);
+                if (round.Records == 0 && _runtime is not null)
                 {
                     var now = _clock.GetUtcNow().UtcDateTime - ClockGrace;
-                    if (now > _currentRowtime) _runtime.AdvanceClock(now);
+                    if (now > DateTime.UnixEpoch.AddMilliseconds(_checkpoint.LastRowtimeMs)) _runtime.AdvanceClock(now);
                 }
 
-                await FlushAsync(ct);
                 if (_clock.GetElapsedTime(lastCheckpoint) >= _checkpointInterval)
                 {
+                    await FlushAsync(true, ct);
                     await SaveCheckpointAsync(ct);
                     lastCheckpoint = _clock.GetTimestamp();
                 }
-
-                if (read == 0) await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+                else
+                {
+                    await FlushAsync(false, ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        finally
+        {
+            await reading.CancelAsync();
+            try
+            {
+                await reader;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
 
         if (checkpointOnStop())
         {
             // Stopping: everything emitted so far is written, then the positions that produced it are stored.
-            await FlushAsync(CancellationToken.None);
+            await FlushAsync(true, CancellationToken.None);
             await SaveCheckpointAsync(CancellationToken.None);
         }
     }
@@ -149,23 +176,25 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
             var id = (string)output["OutputId"]!;
             var streamName = (string)output["Name"]!;
             var arn = (string?)output["KinesisStreamsOutput"]?["ResourceARN"] ?? (string?)output["KinesisFirehoseOutput"]?["ResourceARN"];
-            if (arn is null)
-            {
-                _logger.LogWarning("Application {App}: output {Output} has a Lambda destination, which Sluice does not deliver to.", _app.Name, id);
-                continue;
-            }
-
+            var lambdaArn = (string?)output["LambdaOutput"]?["ResourceARN"];
             var columns = streamName == ApplicationProgram.ErrorStream ? ErrorColumns : program.Streams.First(s => s.Name == streamName).Columns;
-            var writer = new OutputWriter(_client, ResourceNames.BackingStreamOf(arn)!, $"kda:{_app.Name}:{id}:{_checkpoint.Epoch}:", _logger);
-            var slot = new OutputSlot(id, writer, new RowEncoder(columns, (string?)output["DestinationSchema"]?["RecordFormatType"] ?? "JSON"));
+            var keyPrefix = $"kda:{_app.Name}:{id}:{_checkpoint.Epoch}:";
+            IRowDestination destination = arn is not null
+                ? new OutputWriter(_client, ResourceNames.BackingStreamOf(arn)!, keyPrefix, _logger)
+                : new LambdaOutputWriter(_http, LambdaUrl(lambdaArn!), _catalog.Arn(_app.Name), keyPrefix, _logger);
+            var slot = new OutputSlot(id, destination, new RowEncoder(columns, (string?)output["DestinationSchema"]?["RecordFormatType"] ?? "JSON"));
             if (resume)
             {
+                // A Lambda cannot be asked what it already has: rows after the checkpoint are sent again (at least once).
                 slot.Rows = _checkpoint.OutputRows.GetValueOrDefault(id);
-                var positions = _checkpoint.OutputPositions.GetValueOrDefault(id) ?? [];
-                foreach (var (shard, seq) in positions) writer.Positions[shard] = seq;
+                if (destination is OutputWriter writer)
+                {
+                    var positions = _checkpoint.OutputPositions.GetValueOrDefault(id) ?? [];
+                    foreach (var (shard, seq) in positions) writer.Positions[shard] = seq;
 
-                // Rows numbered after the checkpoint may already be in the stream (written before a crash): skip those.
-                slot.SkipThrough = await writer.HighestDeliveredAsync(positions, ct);
+                    // Rows numbered after the checkpoint may already be in the stream (written before a crash): skip those.
+                    slot.SkipThrough = await writer.HighestDeliveredAsync(positions, ct);
+                }
             }
 
             _outputs.Add(slot);
@@ -241,73 +270,182 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     private InputPreprocessor? Preprocessor(JsonObject input, string sourceArn)
     {
         var arn = (string?)input["InputProcessingConfiguration"]?["InputLambdaProcessor"]?["ResourceARN"];
-        if (arn is null) return null;
-        if (!_lambdas.TryGetValue(arn, out var url))
-        {
-            var name = arn[(arn.LastIndexOf(':') + 1)..];
-            if (!_lambdas.TryGetValue(name, out url)) throw new InvalidOperationException($"No --lambda-endpoints entry for {arn}.");
-        }
-
-        return new InputPreprocessor(_http, url, _catalog.Arn(_app.Name), sourceArn, input["KinesisFirehoseInput"] is not null, _logger);
+        return arn is null ? null : new InputPreprocessor(_http, LambdaUrl(arn), _catalog.Arn(_app.Name), sourceArn, input["KinesisFirehoseInput"] is not null, _logger);
     }
 
-    /// <summary>One GetRecords per unfinished shard; the rows of the round are pushed in arrival order. Returns records read.</summary>
-    private async Task<int> ReadRoundAsync(string stream, InputPreprocessor? preprocessor, CancellationToken ct)
+    /// <summary>The URL a Lambda ARN (or its bare function name) is mapped to by --lambda-endpoints.</summary>
+    private string LambdaUrl(string arn)
     {
-        var batch = new List<(ShardPosition Shard, Record Record, ProcessedRecord? Processed)>();
-        var shards = _checkpoint.Shards;
+        if (_lambdas.TryGetValue(arn, out var url)) return url;
+        return _lambdas.TryGetValue(arn[(arn.LastIndexOf(':') + 1)..], out url) ? url : throw new InvalidOperationException($"No --lambda-endpoints entry for {arn}.");
+    }
 
-        // The shards are fetched together; their records are then taken in shard order.
-        var fetches = new Task<GetRecordsResponse?>[shards.Count];
-        for (var s = 0; s < shards.Count; s++) fetches[s] = shards[s].Ended ? Task.FromResult<GetRecordsResponse?>(null) : FetchAsync(stream, shards[s], ct);
-        await Task.WhenAll(fetches);
-        var count = shards.Count;
-        for (var s = 0; s < count; s++)
+    /// <summary>
+    /// The reader task: rounds of one GetRecords per unfinished shard. A round's responses are mapped (shards in
+    /// parallel) while the next round's GetRecords are already in flight; each round's rows are merged in arrival order
+    /// and handed to the engine loop. The task keeps its own copy of the positions; the checkpoint's advance only as the
+    /// engine loop takes the rounds.
+    /// </summary>
+    private async Task ReadRoundsAsync(string stream, InputPreprocessor? preprocessor, ChannelWriter<Round> rounds, CancellationToken ct)
+    {
+        var cursors = new List<ShardPosition>();
+        foreach (var s in _checkpoint.Shards) cursors.Add(Copy(s));
+        try
         {
-            var shard = shards[s];
+            var fetches = StartFetches(stream, cursors, ct);
+            while (!ct.IsCancellationRequested)
+            {
+                var round = new Round { InputStreams = _inputStreams.Length };
+                var fetched = await AdvanceAsync(fetches, cursors, round);
+                if (round.Records == 0) await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+                fetches = StartFetches(stream, cursors, ct);
+
+                var maps = new Task<MappedRows>[fetched.Count];
+                for (var i = 0; i < fetched.Count; i++)
+                {
+                    var (response, cursor) = fetched[i];
+                    maps[i] = MapAsync(response, cursor, preprocessor, ct);
+                }
+
+                await Task.WhenAll(maps);
+                Merge(maps, round.Items);
+                await rounds.WriteAsync(round, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // The engine loop sees the failure when it next reads.
+            rounds.TryComplete(e);
+            return;
+        }
+
+        rounds.TryComplete();
+    }
+
+    private static ShardPosition Copy(ShardPosition s) =>
+        new() { ShardId = s.ShardId, Kind = s.Kind, SequenceNumber = s.SequenceNumber, Stream = s.Stream, Ended = s.Ended };
+
+    private Task<GetRecordsResponse?>[] StartFetches(string stream, List<ShardPosition> cursors, CancellationToken ct)
+    {
+        var fetches = new Task<GetRecordsResponse?>[cursors.Count];
+        for (var s = 0; s < cursors.Count; s++) fetches[s] = cursors[s].Ended ? Task.FromResult<GetRecordsResponse?>(null) : FetchAsync(stream, cursors[s], ct);
+        return fetches;
+    }
+
+    /// <summary>Waits for a round's GetRecords and moves the reader's positions past them; returns the responses with the shard each came from.</summary>
+    private static async Task<List<(GetRecordsResponse Response, ShardPosition Cursor)>> AdvanceAsync(Task<GetRecordsResponse?>[] fetches, List<ShardPosition> cursors, Round round)
+    {
+        await Task.WhenAll(fetches);
+        var fetched = new List<(GetRecordsResponse, ShardPosition)>(fetches.Length);
+        for (var s = 0; s < fetches.Length; s++)
+        {
+            var cursor = cursors[s];
             if (await fetches[s] is not { } response) continue;
-
-            if (preprocessor is not null && response.Records.Count > 0)
-            {
-                foreach (var p in await preprocessor.ProcessAsync(shard.ShardId, response.Records, ct)) batch.Add((shard, p.Source, p));
-            }
-            else
-            {
-                foreach (var r in response.Records) batch.Add((shard, r, null));
-            }
-
+            fetched.Add((response, Copy(cursor)));
+            round.Records += response.Records.Count;
             if (response.ShardEnd)
             {
-                shard.Ended = true;
+                cursor.Ended = true;
                 foreach (var child in response.ChildShards)
                 {
-                    if (shards.Exists(x => x.ShardId == child.ShardId)) continue;
-                    shards.Add(new ShardPosition { ShardId = child.ShardId, Kind = "TRIM_HORIZON", Stream = shards.Count % _inputStreams.Length });
+                    if (cursors.Exists(x => x.ShardId == child.ShardId)) continue;
+                    var position = new ShardPosition { ShardId = child.ShardId, Kind = "TRIM_HORIZON", Stream = cursors.Count % round.InputStreams };
+                    cursors.Add(position);
+                    round.NewShards.Add(Copy(position));
                 }
             }
             else if (!string.IsNullOrEmpty(response.ContinuationSequenceNumber))
             {
-                shard.Kind = "AT";
-                shard.SequenceNumber = response.ContinuationSequenceNumber;
+                cursor.Kind = "AT";
+                cursor.SequenceNumber = response.ContinuationSequenceNumber;
             }
             else if (response.Records.Count > 0)
             {
-                shard.Kind = "AFTER";
-                shard.SequenceNumber = response.Records[^1].SequenceNumber;
+                cursor.Kind = "AFTER";
+                cursor.SequenceNumber = response.Records[^1].SequenceNumber;
+            }
+
+            round.Advances.Add((s, Copy(cursor)));
+        }
+
+        return fetched;
+    }
+
+    /// <summary>Rows of several shards merge by arrival time; equal times keep shard order (each shard's rows are in order already).</summary>
+    private static void Merge(Task<MappedRows>[] shards, List<MappedItem> into)
+    {
+        if (shards.Length == 1)
+        {
+            into.AddRange(shards[0].Result.Items);
+            return;
+        }
+
+        var lists = new List<MappedItem>[shards.Length];
+        var total = 0;
+        for (var b = 0; b < shards.Length; b++)
+        {
+            lists[b] = shards[b].Result.Items;
+            total += lists[b].Count;
+        }
+
+        into.Capacity = total;
+        var heads = new int[lists.Length];
+        for (var n = 0; n < total; n++)
+        {
+            var best = -1;
+            long bestMs = 0;
+            for (var b = 0; b < lists.Length; b++)
+            {
+                var items = lists[b];
+                if (heads[b] >= items.Count) continue;
+                var ms = items[heads[b]].Record.ApproximateArrivalTimestampMs;
+                if (best < 0 || ms < bestMs)
+                {
+                    best = b;
+                    bestMs = ms;
+                }
+            }
+
+            into.Add(lists[best][heads[best]++]);
+        }
+    }
+
+    /// <summary>Pre-processes and maps one shard's records of a round (off the engine loop, one task per shard).</summary>
+    private async Task<MappedRows> MapAsync(GetRecordsResponse response, ShardPosition cursor, InputPreprocessor? preprocessor, CancellationToken ct)
+    {
+        var records = response.Records;
+        var rows = new MappedRows(cursor.ShardId, cursor.Stream, records.Count);
+        if (records.Count == 0) return rows;
+        await Task.Yield();
+        var mapping = Stopwatch.GetTimestamp();
+        if (preprocessor is not null)
+        {
+            foreach (var p in await preprocessor.ProcessAsync(cursor.ShardId, records, ct))
+            {
+                rows.Current = p.Source;
+                if (p.Result == "Ok") MapOne(p.Data ?? [], rows);
+                else rows.Add(p.Result == "Dropped" ? MappedKind.Skip : MappedKind.ProcessingFailed, null, null);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                rows.Current = records[i];
+                MapOne(records[i].Data.Span, rows);
             }
         }
 
-        if (batch.Count == 0) return 0;
-
-        // Rows of several shards merge by arrival time; equal times keep shard order.
-        if (shards.Count > 1) batch.Sort((a, b) => a.Record.ApproximateArrivalTimestampMs.CompareTo(b.Record.ApproximateArrivalTimestampMs));
-        foreach (var (shard, record, processed) in batch) Push(shard, record, processed);
-        RecordsIn += batch.Count;
-        return batch.Count;
+        Stages.Add(RunStage.Map, mapping);
+        return rows;
     }
 
     private async Task<GetRecordsResponse?> FetchAsync(string stream, ShardPosition shard, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             return await _client.GetRecordsAsync(new GetRecordsRequest { StreamName = stream, ShardId = shard.ShardId, Position = PositionOf(shard), Limit = 10000 }, ct);
@@ -317,6 +455,10 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
             _logger.LogWarning("Application {App}: reading {Stream}/{Shard} failed, retrying: {Message}", _app.Name, stream, shard.ShardId, e.Message);
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             return null;
+        }
+        finally
+        {
+            Stages.Add(RunStage.Fetch, started);
         }
     }
 
@@ -328,40 +470,54 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
         _ => new StartingPosition { Type = StartingPosition.Types.Type.TrimHorizon },
     };
 
-    private void Push(ShardPosition shard, Record record, ProcessedRecord? processed)
+    private void MapOne(ReadOnlySpan<byte> data, MappedRows rows)
     {
-        var arrivalMs = record.ApproximateArrivalTimestampMs;
-        var rowtimeMs = Math.Max(arrivalMs, _checkpoint.LastRowtimeMs);
-        _checkpoint.LastRowtimeMs = rowtimeMs;
-        _currentRowtime = DateTime.UnixEpoch.AddMilliseconds(rowtimeMs);
-        if (_runtime is null) return;
-        _current = record;
-        _currentShard = shard.ShardId;
-        _inputStream = _inputStreams[shard.Stream];
-        if (processed is { } p)
-        {
-            if (p.Result == "Dropped") return;
-            if (p.Result == "ProcessingFailed")
-            {
-                _runtime.ReportError(_clock.GetUtcNow().UtcDateTime, "ProcessingFailed", "The input processing Lambda returned ProcessingFailed for this record.", _currentRowtime, Convert.ToHexString(record.Data.Span));
-                return;
-            }
+        var before = rows.Items.Count;
+        _mapper!.Map(data, rows);
 
-            _mapper!.Map(p.Data ?? [], this);
-            return;
+        // A record that gave nothing (an empty flattened array) still moves ROWTIME on.
+        if (rows.Items.Count == before) rows.Add(MappedKind.Skip, null, null);
+    }
+
+    /// <summary>Takes a round: its rows into the engine (ROWTIME = arrival, kept non-decreasing), its positions into the checkpoint.</summary>
+    private void Apply(Round round)
+    {
+        var items = round.Items;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var record = item.Record;
+            var rowtimeMs = Math.Max(record.ApproximateArrivalTimestampMs, _checkpoint.LastRowtimeMs);
+            _checkpoint.LastRowtimeMs = rowtimeMs;
+            if (_runtime is null || item.Kind == MappedKind.Skip) continue;
+            var rowtime = DateTime.UnixEpoch.AddMilliseconds(rowtimeMs);
+            switch (item.Kind)
+            {
+                case MappedKind.Row:
+                    var arrival = rowtimeMs == record.ApproximateArrivalTimestampMs ? rowtime : DateTime.UnixEpoch.AddMilliseconds(record.ApproximateArrivalTimestampMs);
+                    _runtime.Push(_inputStreams[item.Rows.Stream], new SourceRow(rowtime, arrival, item.Values!, record.PartitionKey, record.SequenceNumber, item.Rows.ShardId));
+                    break;
+                case MappedKind.Error:
+                    _runtime.ReportError(_clock.GetUtcNow().UtcDateTime, "DATA_CONVERSION_ERROR", item.Message!, rowtime, Convert.ToHexString(record.Data.Span));
+                    break;
+                case MappedKind.ProcessingFailed:
+                    _runtime.ReportError(_clock.GetUtcNow().UtcDateTime, "ProcessingFailed", "The input processing Lambda returned ProcessingFailed for this record.", rowtime, Convert.ToHexString(record.Data.Span));
+                    break;
+            }
         }
 
-        _mapper!.Map(record.Data.Span, this);
-    }
+        var shards = _checkpoint.Shards;
+        foreach (var (index, cursor) in round.Advances)
+        {
+            var shard = shards[index];
+            shard.Kind = cursor.Kind;
+            shard.SequenceNumber = cursor.SequenceNumber;
+            shard.Ended = cursor.Ended;
+        }
 
-    void IMappedRows.Row(object?[] values)
-    {
-        var r = _current!;
-        _runtime!.Push(_inputStream, new SourceRow(_currentRowtime, DateTime.UnixEpoch.AddMilliseconds(r.ApproximateArrivalTimestampMs), values, r.PartitionKey, r.SequenceNumber, _currentShard));
+        foreach (var added in round.NewShards) shards.Add(added);
+        RecordsIn += round.Records;
     }
-
-    void IMappedRows.Error(string message) =>
-        _runtime!.ReportError(_clock.GetUtcNow().UtcDateTime, "DATA_CONVERSION_ERROR", message, _currentRowtime, Convert.ToHexString(_current!.Data.Span));
 
     void ISqlRowSink.Emit(string stream, DateTime rowtime, ReadOnlySpan<object?> values)
     {
@@ -371,35 +527,40 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
             var n = ++slot.Rows;
             RowsOut++;
             if (n <= slot.SkipThrough) continue;
-            slot.Writer.Add(n, slot.Encoder.Encode(values));
+            slot.Destination.Add(n, slot.Encoder.Encode(values));
         }
     }
 
-    private async Task FlushAsync(CancellationToken ct)
+    private async Task FlushAsync(bool force, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         foreach (var slot in _outputs)
         {
-            if (slot.Writer.Pending > 0) await slot.Writer.FlushAsync(ct);
+            if (slot.Destination.Pending > 0) await slot.Destination.FlushAsync(force, ct);
         }
+
+        Stages.Add(RunStage.Output, started);
     }
 
     private async Task SaveCheckpointAsync(CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         if (_runtime is not null) _checkpoint.State = _runtime.SaveState();
         foreach (var slot in _outputs)
         {
             _checkpoint.OutputRows[slot.Id] = slot.Rows;
-            _checkpoint.OutputPositions[slot.Id] = new Dictionary<string, string>(slot.Writer.Positions, StringComparer.Ordinal);
+            _checkpoint.OutputPositions[slot.Id] = new Dictionary<string, string>(slot.Destination.Positions, StringComparer.Ordinal);
         }
 
         await _catalog.Store.SaveCheckpointAsync(_app.Name, _checkpoint.Serialize(), ct);
+        Stages.Add(RunStage.Checkpoint, started);
     }
 
-    private sealed class OutputSlot(string id, OutputWriter writer, RowEncoder encoder)
+    private sealed class OutputSlot(string id, IRowDestination destination, RowEncoder encoder)
     {
         public string Id { get; } = id;
 
-        public OutputWriter Writer { get; } = writer;
+        public IRowDestination Destination { get; } = destination;
 
         public RowEncoder Encoder { get; } = encoder;
 
@@ -408,5 +569,87 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
 
         /// <summary>Rows up to this number are already in the destination (found there after a restart).</summary>
         public long SkipThrough { get; set; }
+    }
+
+    private enum MappedKind
+    {
+        Row,
+        Error,
+        ProcessingFailed,
+
+        /// <summary>A record that gives no row (dropped by the Lambda, or mapped to nothing); it still moves ROWTIME on.</summary>
+        Skip,
+    }
+
+    private readonly record struct MappedItem(Record Record, MappedKind Kind, object?[]? Values, string? Message, MappedRows Rows);
+
+    /// <summary>What one shard's records of a round mapped to, in record order.</summary>
+    private sealed class MappedRows(string shardId, int stream, int capacity) : IMappedRows
+    {
+        public string ShardId { get; } = shardId;
+
+        public int Stream { get; } = stream;
+
+        public List<MappedItem> Items { get; } = new(capacity);
+
+        public Record Current { get; set; } = null!;
+
+        public void Add(MappedKind kind, object?[]? values, string? message) => Items.Add(new MappedItem(Current, kind, values, message, this));
+
+        public void Row(object?[] values) => Add(MappedKind.Row, values, null);
+
+        public void Error(string message) => Add(MappedKind.Error, null, message);
+    }
+
+    /// <summary>One round of reads: the rows in arrival order, and where each shard stands after it.</summary>
+    private sealed class Round
+    {
+        public List<MappedItem> Items { get; } = [];
+
+        public List<(int Index, ShardPosition Cursor)> Advances { get; } = [];
+
+        public List<ShardPosition> NewShards { get; } = [];
+
+        public int Records { get; set; }
+
+        /// <summary>How many in-app input streams (InputParallelism) shards are spread over.</summary>
+        public required int InputStreams { get; init; }
+    }
+}
+
+/// <summary>The stages of an application run the benchmark times.</summary>
+public enum RunStage
+{
+    /// <summary>GetRecords calls (reader task, shards in parallel).</summary>
+    Fetch,
+
+    /// <summary>Pre-processing and mapping records to rows (reader task, shards in parallel).</summary>
+    Map,
+
+    /// <summary>The engine loop waiting for the reader.</summary>
+    Wait,
+
+    /// <summary>Rows through the SQL engine (including encoding output rows).</summary>
+    Engine,
+
+    /// <summary>Writing output rows.</summary>
+    Output,
+
+    Checkpoint,
+}
+
+/// <summary>Time an application run spends per stage (the reader's stages overlap the engine loop's).</summary>
+public sealed class RunStages
+{
+    private readonly long[] _ticks = new long[6];
+
+    public void Add(RunStage stage, long startedAt) => Interlocked.Add(ref _ticks[(int)stage], Stopwatch.GetTimestamp() - startedAt);
+
+    public TimeSpan this[RunStage stage] => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks[(int)stage]));
+
+    public override string ToString()
+    {
+        string S(RunStage stage) => this[stage].TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " s";
+        return $"reader: fetch {S(RunStage.Fetch)}, map {S(RunStage.Map)}; engine loop: wait {S(RunStage.Wait)}, engine {S(RunStage.Engine)}, output {S(RunStage.Output)}, checkpoint {S(RunStage.Checkpoint)}";
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Sluice.Analytics.Sql;
 
@@ -29,16 +30,7 @@ public static class Coercion
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return true;
             case JsonValueKind.True or JsonValueKind.False:
-                var b = value.ValueKind == JsonValueKind.True;
-                switch (type.Kind)
-                {
-                    case SqlTypeKind.Boolean: result = b; return true;
-                    case SqlTypeKind.Char or SqlTypeKind.Varchar: result = Cut(b ? "true" : "false", type); return true;
-                    case SqlTypeKind.TinyInt or SqlTypeKind.SmallInt or SqlTypeKind.Integer or SqlTypeKind.BigInt: result = b ? 1L : 0L; return true;
-                    case SqlTypeKind.Real or SqlTypeKind.Double: result = b ? 1d : 0d; return true;
-                    case SqlTypeKind.Decimal: result = b ? 1m : 0m; return true;
-                    default: error = $"Cannot convert boolean to {type.Kind}."; return false;
-                }
+                return FromBoolean(value.ValueKind == JsonValueKind.True, type, out result, out error);
 
             case JsonValueKind.Number:
                 if (type.Kind == SqlTypeKind.Boolean)
@@ -89,6 +81,89 @@ public static class Coercion
                 error = $"Cannot convert a JSON {value.ValueKind.ToString().ToLowerInvariant()} to {type.Kind}.";
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The scalar token the reader stands on (null, boolean, number or string) into the column's type, with the same
+    /// results as <see cref="TryFromJson"/>; numbers of the common column types convert without text.
+    /// </summary>
+    public static bool TryFromJsonToken(ref Utf8JsonReader reader, SqlType type, out object? result, out string? error)
+    {
+        result = null;
+        error = null;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return true;
+            case JsonTokenType.True or JsonTokenType.False:
+                return FromBoolean(reader.TokenType == JsonTokenType.True, type, out result, out error);
+            case JsonTokenType.String:
+                return TryFromText(reader.GetString()!, type, out result, out error);
+            case JsonTokenType.Number:
+                switch (type.Kind)
+                {
+                    case SqlTypeKind.Boolean:
+                        result = reader.GetDouble() != 0;
+                        return true;
+                    case SqlTypeKind.BigInt when reader.TryGetInt64(out var big):
+                        result = big;
+                        return true;
+                    case SqlTypeKind.Integer when reader.TryGetInt32(out var i32):
+                        result = (long)i32;
+                        return true;
+                    case SqlTypeKind.Double when reader.TryGetDouble(out var dbl):
+                        result = dbl;
+                        return true;
+                    case SqlTypeKind.Decimal when type.Precision == 0 && reader.TryGetDecimal(out var dec):
+                        result = dec;
+                        return true;
+                    case SqlTypeKind.Decimal when reader.TryGetDecimal(out var scaled) && TryFit(ref scaled, type):
+                        result = scaled;
+                        return true;
+                }
+
+                // Numbers are never escaped: the raw bytes are the number's text.
+                var raw = Encoding.UTF8.GetString(reader.ValueSpan);
+                if (type.Kind is SqlTypeKind.Char or SqlTypeKind.Varchar)
+                {
+                    result = Cut(raw, type);
+                    return true;
+                }
+
+                if (type.Kind is SqlTypeKind.Date or SqlTypeKind.Time or SqlTypeKind.Timestamp or SqlTypeKind.Binary or SqlTypeKind.Varbinary)
+                {
+                    error = $"Cannot convert number {raw} to {type.Kind}.";
+                    return false;
+                }
+
+                return TryFromText(raw, type, out result, out error);
+            default:
+                error = $"Cannot convert a JSON {reader.TokenType} to {type.Kind}.";
+                return false;
+        }
+    }
+
+    private static bool FromBoolean(bool b, SqlType type, out object? result, out string? error)
+    {
+        result = null;
+        error = null;
+        switch (type.Kind)
+        {
+            case SqlTypeKind.Boolean: result = b; return true;
+            case SqlTypeKind.Char or SqlTypeKind.Varchar: result = Cut(b ? "true" : "false", type); return true;
+            case SqlTypeKind.TinyInt or SqlTypeKind.SmallInt or SqlTypeKind.Integer or SqlTypeKind.BigInt: result = b ? 1L : 0L; return true;
+            case SqlTypeKind.Real or SqlTypeKind.Double: result = b ? 1d : 0d; return true;
+            case SqlTypeKind.Decimal: result = b ? 1m : 0m; return true;
+            default: error = $"Cannot convert boolean to {type.Kind}."; return false;
+        }
+    }
+
+    /// <summary>Rounds to the column's scale; false when the integer digits do not fit its precision.</summary>
+    private static bool TryFit(ref decimal dec, SqlType type)
+    {
+        if (type.Precision == 0) return true;
+        dec = Math.Round(dec, type.Scale, MidpointRounding.AwayFromZero);
+        return Math.Abs(decimal.Truncate(dec)) < Pow10(type.Precision - type.Scale);
     }
 
     /// <summary>Text (a JSON string or a CSV field) into the column's type.</summary>
@@ -150,15 +225,10 @@ public static class Coercion
                     return false;
                 }
 
-                if (type.Precision > 0)
+                if (!TryFit(ref dec, type))
                 {
-                    dec = Math.Round(dec, type.Scale, MidpointRounding.AwayFromZero);
-                    var integerDigits = type.Precision - type.Scale;
-                    if (Math.Abs(decimal.Truncate(dec)) >= Pow10(integerDigits))
-                    {
-                        error = $"Value {text} does not fit DECIMAL({type.Precision},{type.Scale}).";
-                        return false;
-                    }
+                    error = $"Value {text} does not fit DECIMAL({type.Precision},{type.Scale}).";
+                    return false;
                 }
 
                 result = dec;

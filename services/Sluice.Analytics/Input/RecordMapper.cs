@@ -30,6 +30,11 @@ public sealed class RecordMapper
     private readonly JsonPath? _flatten;
     private readonly int _flattenLength;
 
+    // When the row is the document and every column is a top-level property ($.name), records map in one reader pass:
+    // the columns' names in UTF-8, and per column the first column with the same name (two columns may share a path).
+    private readonly byte[][]? _flatNames;
+    private readonly int[] _sameAs = [];
+
     public RecordMapper(JsonObject schema)
         : this(schema, ApplicationProgram.Columns(schema))
     {
@@ -55,6 +60,27 @@ public sealed class RecordMapper
         {
             var mapping = (string?)records?[i]?["Mapping"];
             _mappings[i] = JsonPath.Parse(string.IsNullOrEmpty(mapping) ? JsonPath.Of([_columns[i].Name]) : mapping);
+        }
+
+        var flat = _rowPath.Segments.Length == 0;
+        foreach (var m in _mappings) flat &= m.Segments.Length == 1 && m.Segments[0].Property is not null;
+        if (flat)
+        {
+            _flatNames = new byte[_columns.Length][];
+            _sameAs = new int[_columns.Length];
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                _flatNames[i] = Encoding.UTF8.GetBytes(_mappings[i].Segments[0].Property!);
+                _sameAs[i] = i;
+                for (var j = 0; j < i; j++)
+                {
+                    if (_flatNames[j].AsSpan().SequenceEqual(_flatNames[i]))
+                    {
+                        _sameAs[i] = j;
+                        break;
+                    }
+                }
+            }
         }
 
         // The array to flatten: a wildcard in the row path, else the first wildcard inside (not at the end of) a column path.
@@ -88,6 +114,8 @@ public sealed class RecordMapper
 
     private void MapJson(ReadOnlySpan<byte> data, IMappedRows target)
     {
+        if (_flatNames is not null && TryMapFlat(data, target)) return;
+
         // A record may hold several JSON documents (a pre-processing Lambda may return them): each maps on its own.
         var reader = new Utf8JsonReader(data, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
         var any = false;
@@ -113,6 +141,61 @@ public sealed class RecordMapper
         }
 
         if (!any) target.Error("The record holds no JSON document.");
+    }
+
+    /// <summary>
+    /// One pass of a reader over a record that is a single JSON object of scalar values: no document, no text for
+    /// numbers. False (nothing reported) for anything else, a nested value under a mapped name, a repeated name or a
+    /// value that does not convert: the general path then maps the record and words any error.
+    /// </summary>
+    private bool TryMapFlat(ReadOnlySpan<byte> data, IMappedRows target)
+    {
+        var names = _flatNames!;
+        var count = names.Length;
+        var values = new object?[count];
+        Span<bool> seen = count <= 128 ? stackalloc bool[count] : new bool[count];
+        var reader = new Utf8JsonReader(data, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var column = -1;
+                for (var i = 0; i < count; i++)
+                {
+                    if (_sameAs[i] == i && reader.ValueTextEquals(names[i]))
+                    {
+                        column = i;
+                        break;
+                    }
+                }
+
+                if (!reader.Read()) return false;
+                if (column < 0)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) return false;
+                for (var i = column; i < count; i++)
+                {
+                    if (_sameAs[i] != column) continue;
+                    if (seen[i] || !Coercion.TryFromJsonToken(ref reader, _columns[i].Type, out values[i], out _)) return false;
+                    seen[i] = true;
+                }
+            }
+
+            // Only a complete object, and nothing after it (a second document goes the general way).
+            if (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0 || reader.Read()) return false;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        target.Row(values);
+        return true;
     }
 
     private void MapDocument(JsonElement root, IMappedRows target)

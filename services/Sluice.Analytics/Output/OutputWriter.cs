@@ -10,7 +10,7 @@ namespace Sluice.Analytics.Output;
 /// appended with PutRecords, failed entries retried until they succeed (back-pressure). Each row's partition key
 /// carries its number (<c>kda:&lt;app&gt;:&lt;output&gt;:&lt;epoch&gt;:&lt;n&gt;</c>) so a restart can tell which rows already arrived.
 /// </summary>
-public sealed class OutputWriter(StreamsClient client, string stream, string keyPrefix, ILogger logger)
+public sealed class OutputWriter(StreamsClient client, string stream, string keyPrefix, ILogger logger) : IRowDestination
 {
     private const int MaxBatch = 500;
     private readonly List<PutRecordsEntry> _pending = [];
@@ -22,11 +22,12 @@ public sealed class OutputWriter(StreamsClient client, string stream, string key
 
     public int Pending => _pending.Count;
 
+    /// <summary>Queues a row; <paramref name="data"/> is the encoder's fresh array and is kept, not copied.</summary>
     public void Add(long number, byte[] data) =>
-        _pending.Add(new PutRecordsEntry { PartitionKey = keyPrefix + number.ToString(System.Globalization.CultureInfo.InvariantCulture), Data = ByteString.CopyFrom(data) });
+        _pending.Add(new PutRecordsEntry { PartitionKey = keyPrefix + number.ToString(System.Globalization.CultureInfo.InvariantCulture), Data = UnsafeByteOperations.UnsafeWrap(data) });
 
     /// <summary>Writes every pending row; returns only when all are stored (or throws on cancellation).</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public async Task FlushAsync(bool force, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(100);
         var start = 0;
