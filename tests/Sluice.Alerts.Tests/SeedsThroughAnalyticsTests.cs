@@ -147,14 +147,7 @@ public sealed class SeedsThroughAnalyticsTests
         await kda.CreateStreamAsync("low-traffic");
         var spec = KdaHarness.Spec("tolls", KdaExamples.LowTraffic, KdaHarness.TollInput("toll-passages"),
             KdaHarness.StreamOutput("BOOTH_VOLUME_30M", "booth-volume-30m"), KdaHarness.StreamOutput("LOW_TRAFFIC_ALERTS", "low-traffic"));
-        spec["ReferenceDataSource"] = JsonNode.Parse($$$"""
-            {"TableName":"BOOTH_THRESHOLDS",
-             "S3ReferenceDataSource":{"BucketARN":"arn:aws:s3:::toll-config","FileKey":"booth-thresholds.csv","ReferenceRoleARN":"{{{KdaHarness.Role}}}"},
-             "ReferenceSchema":{
-               "RecordFormat":{"RecordFormatType":"CSV","MappingParameters":{"CSVMappingParameters":{"RecordRowDelimiter":"\n","RecordColumnDelimiter":","} } },
-               "RecordEncoding":"UTF-8",
-               "RecordColumns":[{"Name":"BOOTH_ID","SqlType":"VARCHAR(8)"},{"Name":"MIN_VEHICLES","SqlType":"INTEGER"}]}}
-            """);
+        spec["ReferenceDataSource"] = KdaHarness.BoothThresholdsSource();
         await kda.CreateApplicationAsync(spec);
         await kda.Boto3Async("start", "tolls", "NOW");
 

@@ -131,6 +131,16 @@ public sealed class KdaHarness(string endpoint) : IDisposable
         }
         """)!;
 
+    /// <summary>§10.2's reference data source: table BOOTH_THRESHOLDS (BOOTH_ID, MIN_VEHICLES) from s3://toll-config/booth-thresholds.csv.</summary>
+    public static JsonNode BoothThresholdsSource() => JsonNode.Parse($$$"""
+        {"TableName":"BOOTH_THRESHOLDS",
+         "S3ReferenceDataSource":{"BucketARN":"arn:aws:s3:::toll-config","FileKey":"booth-thresholds.csv","ReferenceRoleARN":"{{{Role}}}"},
+         "ReferenceSchema":{
+           "RecordFormat":{"RecordFormatType":"CSV","MappingParameters":{"CSVMappingParameters":{"RecordRowDelimiter":"\n","RecordColumnDelimiter":","} } },
+           "RecordEncoding":"UTF-8",
+           "RecordColumns":[{"Name":"BOOTH_ID","SqlType":"VARCHAR(8)"},{"Name":"MIN_VEHICLES","SqlType":"INTEGER"}]}}
+        """)!;
+
     public static JsonObject StreamOutput(string name, string stream, string format = "JSON") => new()
     {
         ["Name"] = name,

@@ -136,7 +136,7 @@ public sealed class ExampleApplicationsEndToEndTests
     {
         await using var s3 = await S3Server.StartAsync();
         await s3.CreateBucketAsync("toll-config");
-        await s3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "toll-config", Key = "booth-thresholds.csv", ContentBody = "B07,120\nB08,40\nB12,300\n" });
+        await s3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "toll-config", Key = "booth-thresholds.csv", ContentBody = "B07,120\nB08,40\nB12,300\n", UseChunkEncoding = false });
         await _server.DisposeAsync();
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", S3Server.AccessKey);
         Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", S3Server.SecretKey);
@@ -149,14 +149,7 @@ public sealed class ExampleApplicationsEndToEndTests
         await _kda.CreateStreamAsync("booths-in");
         await _kda.CreateStreamAsync("alerts-out");
         var spec = KdaHarness.Spec("tolls", ExampleApplicationsTests.LowTraffic, KdaHarness.TollInput("booths-in"), KdaHarness.StreamOutput("LOW_TRAFFIC_ALERTS", "alerts-out"));
-        spec["ReferenceDataSource"] = JsonNode.Parse($$$"""
-            {"TableName":"BOOTH_THRESHOLDS",
-             "S3ReferenceDataSource":{"BucketARN":"arn:aws:s3:::toll-config","FileKey":"booth-thresholds.csv","ReferenceRoleARN":"{{{KdaHarness.Role}}}"},
-             "ReferenceSchema":{
-               "RecordFormat":{"RecordFormatType":"CSV","MappingParameters":{"CSVMappingParameters":{"RecordRowDelimiter":"\n","RecordColumnDelimiter":","} } },
-               "RecordEncoding":"UTF-8",
-               "RecordColumns":[{"Name":"BOOTH_ID","SqlType":"VARCHAR(8)"},{"Name":"MIN_VEHICLES","SqlType":"INTEGER"}]}}
-            """);
+        spec["ReferenceDataSource"] = KdaHarness.BoothThresholdsSource();
         await _kda.CreateApplicationAsync(spec);
         await _kda.Boto3Async("start", "tolls", "NOW");
         var window = EnterFreshWindow(TimeSpan.FromMinutes(30));
