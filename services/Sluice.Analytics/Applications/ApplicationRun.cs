@@ -31,6 +31,7 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     private readonly HttpClient _http;
     private readonly IReadOnlyDictionary<string, string> _lambdas;
     private readonly TimeSpan _checkpointInterval;
+    private readonly Storage.ApplicationLease _lease;
 
     private readonly List<OutputSlot> _outputs = [];
     private readonly Dictionary<string, List<OutputSlot>> _outputsByStream = new(StringComparer.Ordinal);
@@ -44,8 +45,9 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     private DateTime _currentRowtime;
 
     public ApplicationRun(Application app, ApplicationCatalog catalog, StreamsClient client, TimeProvider clock, ReferenceTableLoader references,
-        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval)
+        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval, Storage.ApplicationLease lease)
     {
+        _lease = lease;
         _app = app;
         _catalog = catalog;
         _client = client;
@@ -392,7 +394,8 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
             _checkpoint.OutputPositions[slot.Id] = new Dictionary<string, string>(slot.Writer.Positions, StringComparer.Ordinal);
         }
 
-        await _catalog.Store.SaveCheckpointAsync(_app.Name, _checkpoint.Serialize(), ct);
+        // Fenced: a runner that lost the application's lease must stop, not overwrite the new owner's progress.
+        if (!await _catalog.Store.SaveCheckpointAsync(_app.Name, _checkpoint.Serialize(), _lease, ct)) throw new ApplicationLeaseLostException(_lease);
     }
 
     private sealed class OutputSlot(string id, OutputWriter writer, RowEncoder encoder)
