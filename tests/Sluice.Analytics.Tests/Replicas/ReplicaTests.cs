@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NUnit.Framework;
+using Sluice.Analytics.Applications;
+using Sluice.Analytics.Tests.EndToEnd;
+using Sluice.Analytics.Tests.Sql;
+using Sluice.Hosting;
+
+namespace Sluice.Analytics.Tests.Replicas;
+
+/// <summary>Two Analytics replicas over one PostgreSQL: a running application runs on exactly one, and moves to the other when its owner dies, its output exactly once.</summary>
+[NonParallelizable]
+public sealed class ReplicaTests
+{
+    private static IEnumerable<string> Heavy(int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            yield return KdaHarness.Toll("C-" + i, "B0" + (i % 3), $"p{i:00000}", "TRUCK", 3 + (i % 2), 5m, "2024-05-01 08:00:00.000");
+        }
+    }
+
+    private static ApplicationRunner Runner(TestServer server)
+    {
+        var runner = server.Services.GetServices<IHostedService>().OfType<ApplicationRunner>().Single();
+        runner.LeaseDuration = TimeSpan.FromSeconds(3);
+        runner.LeaseRenewInterval = TimeSpan.FromMilliseconds(500);
+        runner.CheckpointInterval = TimeSpan.FromMilliseconds(500);
+        return runner;
+    }
+
+    private static void AssertEachPlateOnce(List<string> output, int count)
+    {
+        var plates = output.Select(o => JsonDocument.Parse(o).RootElement.GetProperty("PLATE").GetString()).ToList();
+        Assert.That(plates, Has.Count.EqualTo(count), "each input row exactly once");
+        Assert.That(plates.Order(StringComparer.Ordinal), Is.EqualTo(Enumerable.Range(0, count).Select(i => $"P{i:00000}")));
+    }
+
+    private static async Task<ApplicationRunner> OwnerAsync(string app, params ApplicationRunner[] runners)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var running = runners.Where(r => r.RunOf(app) is not null).ToList();
+            if (running.Count == 1) return running[0];
+            Assert.That(running, Has.Count.LessThanOrEqualTo(1), "never on two replicas at once");
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"{app} did not start on any replica");
+        return null!;
+    }
+
+    [Test]
+    public async Task An_application_started_through_either_replica_runs_on_exactly_one_and_writes_each_row_once()
+    {
+        var first = await TestStorage.CreateAsync(TestStorage.Postgres);
+        var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
+        await using var a = await TestServer.StartAsync(first);
+        await using var b = await TestServer.StartAsync(second);
+        var runners = new[] { Runner(a), Runner(b) };
+        using var kdaA = new KdaHarness(a.Endpoint);
+        using var kdaB = new KdaHarness(b.Endpoint);
+
+        await kdaA.CreateStreamAsync("one-in", shards: 2);
+        await kdaA.CreateStreamAsync("one-out");
+        await kdaA.CreateApplicationAsync(KdaHarness.Spec("one", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("one-in"),
+            KdaHarness.StreamOutput("HEAVY_VEHICLES", "one-out")));
+        await kdaB.Boto3Async("start", "one", "TRIM_HORIZON"); // created through a, started through b
+
+        var owner = await OwnerAsync("one", runners);
+        var other = runners.Single(r => r != owner);
+        await kdaB.PutAsync("one-in", Heavy(0, 2000));
+        var output = await kdaA.WaitForOutputAsync("one-out", 2000, TimeSpan.FromSeconds(120));
+        AssertEachPlateOnce(output, 2000);
+        Assert.That(owner.RunOf("one"), Is.Not.Null, "still running on its owner");
+        Assert.That(other.RunOf("one"), Is.Null, "and not on the other replica");
+
+        var described = await kdaB.Boto3Async("describe", "one");
+        Assert.That(described, Does.Contain("RUNNING"), "the status change made by the owner shows on the other replica");
+    }
+
+    [Test]
+    public async Task When_the_owner_is_killed_the_other_replica_resumes_from_the_checkpoint_without_losing_or_repeating_rows()
+    {
+        var settings = await TestStorage.CreateAsync(TestStorage.Postgres);
+        var host = await HostProcess.StartAsync(settings.DataDir, "--storage", "postgres", "--postgres", settings.Postgres!);
+        try
+        {
+            using (var kda = new KdaHarness(host.Endpoint))
+            {
+                await kda.CreateStreamAsync("kill-in");
+                await kda.CreateStreamAsync("kill-out");
+                await kda.CreateApplicationAsync(KdaHarness.Spec("kill", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("kill-in"),
+                    KdaHarness.StreamOutput("HEAVY_VEHICLES", "kill-out")));
+                await kda.Boto3Async("start", "kill", "TRIM_HORIZON"); // returns once RUNNING
+            }
+
+            // The second replica joins while the process holds the application's lease.
+            await using var b = await TestServer.StartAsync(new SluiceSettings { DataDir = settings.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = settings.Postgres });
+            var runner = Runner(b);
+            using var kdaB = new KdaHarness(b.Endpoint);
+            await kdaB.PutAsync("kill-in", Heavy(0, 3000));
+            for (var i = 0; i < 600 && (await kdaB.ReadAllAsync("kill-out")).Count == 0; i++)
+            {
+                Assert.That(runner.RunOf("kill"), Is.Null, "the process owns the application while it lives");
+                await Task.Delay(50);
+            }
+
+            // Killed mid-output: rows are written that the last checkpoint does not cover yet.
+            host.KillHard();
+            await kdaB.PutAsync("kill-in", Heavy(3000, 2000));
+            await OwnerAsync("kill", runner);
+            var output = await kdaB.WaitForOutputAsync("kill-out", 5000, TimeSpan.FromSeconds(120));
+            AssertEachPlateOnce(output, 5000);
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task A_replica_that_stops_cleanly_hands_its_application_over_and_the_stop_status_change_happens_once()
+    {
+        var first = await TestStorage.CreateAsync(TestStorage.Postgres);
+        var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
+        var a = await TestServer.StartAsync(first);
+        await using var b = await TestServer.StartAsync(second);
+        var runnerB = Runner(b);
+        ApplicationRunner owner;
+        using var kdaB = new KdaHarness(b.Endpoint);
+        try
+        {
+            var runnerA = Runner(a);
+            await kdaB.CreateStreamAsync("hand-in");
+            await kdaB.CreateStreamAsync("hand-out");
+            await kdaB.CreateApplicationAsync(KdaHarness.Spec("hand", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("hand-in"),
+                KdaHarness.StreamOutput("HEAVY_VEHICLES", "hand-out")));
+            await kdaB.Boto3Async("start", "hand", "TRIM_HORIZON");
+            owner = await OwnerAsync("hand", runnerA, runnerB);
+            await kdaB.PutAsync("hand-in", Heavy(0, 1000));
+            await kdaB.WaitForOutputAsync("hand-out", 1000, TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            // Whichever owns it, a goes away cleanly: its checkpoint is saved and its lease released.
+            await a.DisposeAsync();
+        }
+
+        await OwnerAsync("hand", runnerB);
+        await kdaB.PutAsync("hand-in", Heavy(1000, 1000));
+        AssertEachPlateOnce(await kdaB.WaitForOutputAsync("hand-out", 2000, TimeSpan.FromSeconds(120)), 2000);
+
+        await kdaB.Boto3Async("stop", "hand"); // returns once READY
+        Assert.That(await kdaB.Boto3Async("describe", "hand"), Does.Contain("READY"));
+        Assert.That(runnerB.RunOf("hand"), Is.Null);
+    }
+}
