@@ -121,33 +121,39 @@ public sealed class ReplicaTests
     }
 
     [Test]
-    public async Task A_replica_that_stops_cleanly_hands_its_application_over_and_the_stop_status_change_happens_once()
+    public async Task A_replica_that_stops_cleanly_hands_its_application_over_at_once_and_the_stop_status_change_happens_once()
     {
         var first = await TestStorage.CreateAsync(TestStorage.Postgres);
-        var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
         var a = await TestServer.StartAsync(first);
-        await using var b = await TestServer.StartAsync(second);
-        var runnerB = Runner(b);
-        ApplicationRunner owner;
-        using var kdaB = new KdaHarness(b.Endpoint);
         try
         {
             var runnerA = Runner(a);
-            await kdaB.CreateStreamAsync("hand-in");
-            await kdaB.CreateStreamAsync("hand-out");
-            await kdaB.CreateApplicationAsync(KdaHarness.Spec("hand", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("hand-in"),
+
+            // A long lease: only its release (not its expiry) can hand the application over within the wait below.
+            runnerA.LeaseDuration = TimeSpan.FromMinutes(5);
+            using var kdaA = new KdaHarness(a.Endpoint);
+            await kdaA.CreateStreamAsync("hand-in");
+            await kdaA.CreateStreamAsync("hand-out");
+            await kdaA.CreateApplicationAsync(KdaHarness.Spec("hand", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("hand-in"),
                 KdaHarness.StreamOutput("HEAVY_VEHICLES", "hand-out")));
-            await kdaB.Boto3Async("start", "hand", "TRIM_HORIZON");
-            owner = await OwnerAsync("hand", runnerA, runnerB);
-            await kdaB.PutAsync("hand-in", Heavy(0, 1000));
-            await kdaB.WaitForOutputAsync("hand-out", 1000, TimeSpan.FromSeconds(120));
+            await kdaA.Boto3Async("start", "hand", "TRIM_HORIZON");
+            await OwnerAsync("hand", runnerA);
+            await kdaA.PutAsync("hand-in", Heavy(0, 1000));
+            await kdaA.WaitForOutputAsync("hand-out", 1000, TimeSpan.FromSeconds(120));
         }
-        finally
+        catch
         {
-            // Whichever owns it, a goes away cleanly: its checkpoint is saved and its lease released.
             await a.DisposeAsync();
+            throw;
         }
 
+        await using var b = await TestServer.StartAsync(new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres });
+        var runnerB = Runner(b);
+        using var kdaB = new KdaHarness(b.Endpoint);
+        Assert.That(runnerB.RunOf("hand"), Is.Null);
+
+        // a goes away cleanly: its checkpoint is saved and its lease released, so b takes over without waiting for expiry.
+        await a.DisposeAsync();
         await OwnerAsync("hand", runnerB);
         await kdaB.PutAsync("hand-in", Heavy(1000, 1000));
         AssertEachPlateOnce(await kdaB.WaitForOutputAsync("hand-out", 2000, TimeSpan.FromSeconds(120)), 2000);
