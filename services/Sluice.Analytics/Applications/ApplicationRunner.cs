@@ -259,8 +259,11 @@ public sealed class ApplicationRunner(
         }
     }
 
-    /// <summary>How long a lease taken or renewed at <paramref name="tick"/> still holds, from here.</summary>
-    private TimeSpan Remaining(long tick) => LeaseDuration - TimeSpan.FromMilliseconds(Environment.TickCount64 - tick);
+    /// <summary>
+    /// How long a run on a lease taken or renewed at <paramref name="tick"/> may go on, from here: the lease's time less
+    /// one renewal interval, a margin for clock drift between replicas.
+    /// </summary>
+    private TimeSpan Remaining(long tick) => LeaseDuration - LeaseRenewInterval - TimeSpan.FromMilliseconds(Environment.TickCount64 - tick);
 
     private void Start(Application app, string position, ApplicationLease lease)
     {

@@ -109,8 +109,10 @@ public sealed class ReplicaTests
 
             // Killed mid-output: rows are written that the last checkpoint does not cover yet.
             host.KillHard();
+            var killed = System.Diagnostics.Stopwatch.StartNew();
             await kdaB.PutAsync("kill-in", Heavy(3000, 2000));
             await OwnerAsync("kill", runner);
+            TestContext.Progress.WriteLine($"kill -9 → running on the other replica after {killed.Elapsed.TotalSeconds:0.0} s (lease 10 s)");
             var output = await kdaB.WaitForOutputAsync("kill-out", 5000, TimeSpan.FromSeconds(120));
             AssertEachPlateOnce(output, 5000);
         }
@@ -153,8 +155,10 @@ public sealed class ReplicaTests
         Assert.That(runnerB.RunOf("hand"), Is.Null);
 
         // a goes away cleanly: its checkpoint is saved and its lease released, so b takes over without waiting for expiry.
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
         await a.DisposeAsync();
         await OwnerAsync("hand", runnerB);
+        TestContext.Progress.WriteLine($"clean stop → running on the other replica after {stopped.Elapsed.TotalSeconds:0.0} s (lease 5 min)");
         await kdaB.PutAsync("hand-in", Heavy(1000, 1000));
         AssertEachPlateOnce(await kdaB.WaitForOutputAsync("hand-out", 2000, TimeSpan.FromSeconds(120)), 2000);
 
