@@ -283,6 +283,10 @@ public sealed class ApplicationRunner(
             catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
             }
+            catch (ApplicationLeaseLostException e)
+            {
+                _logger.LogWarning("{Message} Stopped without a checkpoint.", e.Message);
+            }
             catch (Exception e)
             {
                 _logger.LogError(e, "Application {App} stopped with an error", app.Name);

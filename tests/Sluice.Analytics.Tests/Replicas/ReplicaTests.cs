@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using NUnit.Framework;
 using Sluice.Analytics.Applications;
 using Sluice.Analytics.Tests.EndToEnd;
@@ -165,5 +166,56 @@ public sealed class ReplicaTests
         await kdaB.Boto3Async("stop", "hand"); // returns once READY
         Assert.That(await kdaB.Boto3Async("describe", "hand"), Does.Contain("READY"));
         Assert.That(runnerB.RunOf("hand"), Is.Null);
+    }
+
+    [Test]
+    public async Task A_replica_whose_lease_is_taken_stops_at_once_without_a_checkpoint_and_the_next_owner_writes_each_row_once()
+    {
+        var first = await TestStorage.CreateAsync(TestStorage.Postgres);
+        var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
+        await using var a = await TestServer.StartAsync(first);
+        await using var b = await TestServer.StartAsync(second);
+        var runners = new[] { Runner(a), Runner(b) };
+        using var kda = new KdaHarness(a.Endpoint);
+        await using var db = NpgsqlDataSource.Create(first.Postgres!);
+
+        await kda.CreateStreamAsync("steal-in");
+        await kda.CreateStreamAsync("steal-out");
+        await kda.CreateApplicationAsync(KdaHarness.Spec("steal", ExampleApplicationsTests.HeavyVehicles, KdaHarness.TollInput("steal-in"),
+            KdaHarness.StreamOutput("HEAVY_VEHICLES", "steal-out")));
+        await kda.Boto3Async("start", "steal", "TRIM_HORIZON");
+        await OwnerAsync("steal", runners);
+        await kda.PutAsync("steal-in", Heavy(0, 1000));
+        await kda.WaitForOutputAsync("steal-out", 1000, TimeSpan.FromSeconds(120));
+
+        // A third party (a replica the others cannot see) takes the lease, as after a long pause of the owner.
+        await using (var steal = db.CreateCommand("UPDATE sluice_analytics.leases SET owner = 'intruder', counter = counter + 1, expires_ms = $1 WHERE name = 'steal'"))
+        {
+            steal.Parameters.AddWithValue(DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+            Assert.That(await steal.ExecuteNonQueryAsync(), Is.EqualTo(1));
+        }
+
+        async Task<byte[]> CheckpointAsync()
+        {
+            await using var read = db.CreateCommand("SELECT state FROM sluice_analytics.checkpoints WHERE name = 'steal'");
+            return (byte[])(await read.ExecuteScalarAsync())!;
+        }
+
+        var before = await CheckpointAsync();
+        for (var i = 0; i < 300 && runners.Any(r => r.RunOf("steal") is not null); i++) await Task.Delay(100);
+        Assert.That(runners.Select(r => r.RunOf("steal")), Is.All.Null, "the owner stopped once its lease was gone, and nobody else started");
+        await kda.PutAsync("steal-in", Heavy(1000, 1000));
+        await Task.Delay(1500);
+        Assert.That(await CheckpointAsync(), Is.EqualTo(before), "no checkpoint saved after the lease was lost");
+        Assert.That((await kda.ReadAllAsync("steal-out")).Count, Is.EqualTo(1000), "nothing written while nobody holds the lease");
+
+        // The intruder goes away: its lease is released and a replica resumes from the last checkpoint.
+        await using (var release = db.CreateCommand("UPDATE sluice_analytics.leases SET owner = NULL, counter = counter + 1, expires_ms = 0 WHERE name = 'steal'"))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        await OwnerAsync("steal", runners);
+        AssertEachPlateOnce(await kda.WaitForOutputAsync("steal-out", 2000, TimeSpan.FromSeconds(120)), 2000);
     }
 }
