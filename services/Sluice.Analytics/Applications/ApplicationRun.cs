@@ -47,7 +47,6 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
     public ApplicationRun(Application app, ApplicationCatalog catalog, StreamsClient client, TimeProvider clock, ReferenceTableLoader references,
         HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval, Storage.ApplicationLease lease)
     {
-        _lease = lease;
         _app = app;
         _catalog = catalog;
         _client = client;
@@ -57,6 +56,7 @@ public sealed class ApplicationRun : ISqlRowSink, IMappedRows
         _lambdas = lambdas;
         _logger = logger;
         _checkpointInterval = checkpointInterval;
+        _lease = lease;
     }
 
     public long Version => _app.Version;
