@@ -9,13 +9,23 @@ public sealed class PostgresAnalyticsStore(string connectionString) : IAnalytics
 
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
 
-    public Task InitializeAsync(CancellationToken ct) => ExecuteAsync("""
-        CREATE SCHEMA IF NOT EXISTS sluice_analytics;
-        CREATE TABLE IF NOT EXISTS sluice_analytics.applications (name TEXT PRIMARY KEY, document TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS sluice_analytics.checkpoints (name TEXT PRIMARY KEY, state BYTEA NOT NULL);
-        CREATE TABLE IF NOT EXISTS sluice_analytics.leases (name TEXT PRIMARY KEY, owner TEXT, counter BIGINT NOT NULL, expires_ms BIGINT NOT NULL);
-        CREATE TABLE IF NOT EXISTS sluice_analytics.runners (owner TEXT PRIMARY KEY, expires_ms BIGINT NOT NULL);
-        """, ct);
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using var connection = await _source.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // Replicas starting together create the schema and tables once (a concurrent CREATE ... IF NOT EXISTS can fail).
+        await using var command = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(hashtext('sluice_analytics.schema'));
+            CREATE SCHEMA IF NOT EXISTS sluice_analytics;
+            CREATE TABLE IF NOT EXISTS sluice_analytics.applications (name TEXT PRIMARY KEY, document TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS sluice_analytics.checkpoints (name TEXT PRIMARY KEY, state BYTEA NOT NULL);
+            CREATE TABLE IF NOT EXISTS sluice_analytics.leases (name TEXT PRIMARY KEY, owner TEXT, counter BIGINT NOT NULL, expires_ms BIGINT NOT NULL);
+            CREATE TABLE IF NOT EXISTS sluice_analytics.runners (owner TEXT PRIMARY KEY, expires_ms BIGINT NOT NULL);
+            """, connection, tx);
+        await command.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
 
     public async Task<IReadOnlyList<(string Name, string Document)>> LoadApplicationsAsync(CancellationToken ct)
     {

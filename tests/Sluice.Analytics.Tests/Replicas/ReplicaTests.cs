@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NUnit.Framework;
+using Sluice.Alerts.Alerting;
 using Sluice.Analytics.Applications;
 using Sluice.Analytics.Tests.EndToEnd;
 using Sluice.Analytics.Tests.Sql;
@@ -20,6 +21,16 @@ public sealed class ReplicaTests
         {
             yield return KdaHarness.Toll("C-" + i, "B0" + (i % 3), $"p{i:00000}", "TRUCK", 3 + (i % 2), 5m, "2024-05-01 08:00:00.000");
         }
+    }
+
+    private const string Named = "{\"ApplicationName\":\"one\"}";
+
+    /// <summary>Starts a replica and waits until its Alerts worker has set up storage, so the next replica does not race it there.</summary>
+    private static async Task<TestServer> StartReplicaAsync(SluiceSettings settings)
+    {
+        var server = await TestServer.StartAsync(settings);
+        await server.Services.GetServices<IHostedService>().OfType<AlertsWorker>().Single().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        return server;
     }
 
     private static ApplicationRunner Runner(TestServer server)
@@ -57,8 +68,8 @@ public sealed class ReplicaTests
     {
         var first = await TestStorage.CreateAsync(TestStorage.Postgres);
         var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
-        await using var a = await TestServer.StartAsync(first);
-        await using var b = await TestServer.StartAsync(second);
+        await using var a = await StartReplicaAsync(first);
+        await using var b = await StartReplicaAsync(second);
         var runners = new[] { Runner(a), Runner(b) };
         using var kdaA = new KdaHarness(a.Endpoint);
         using var kdaB = new KdaHarness(b.Endpoint);
@@ -79,6 +90,27 @@ public sealed class ReplicaTests
 
         var described = await kdaB.Boto3Async("describe", "one");
         Assert.That(described, Does.Contain("RUNNING"), "the status change made by the owner shows on the other replica");
+
+        // Deleted through the replica that does not run it: the owner stops the run and removes the application.
+        using var otherApi = new KinesisCaller(owner == runners[0] ? b.Endpoint : a.Endpoint);
+        using var ownerApi = new KinesisCaller(owner == runners[0] ? a.Endpoint : b.Endpoint);
+        var detail = (await otherApi.SendAsync("DescribeApplication", Named, target: AnalyticsService.TargetPrefix)).Json["ApplicationDetail"]!;
+        var deleted = await otherApi.SendAsync("DeleteApplication", JsonSerializer.Serialize(new { ApplicationName = "one", CreateTimestamp = (double)detail["CreateTimestamp"]! }),
+            target: AnalyticsService.TargetPrefix);
+        Assert.That(deleted.Status, Is.EqualTo(200), deleted.Text);
+        async Task<bool> ListedAsync(KinesisCaller api) => (await api.SendAsync("DescribeApplication", Named, target: AnalyticsService.TargetPrefix)).Status == 200;
+
+        // The other replica sees the removal at its next refresh of the shared catalog.
+        for (var i = 0; i < 300 && (owner.RunOf("one") is not null || await ListedAsync(ownerApi) || await ListedAsync(otherApi)); i++) await Task.Delay(100);
+
+        Assert.That(owner.RunOf("one"), Is.Null);
+        foreach (var api in new[] { ownerApi, otherApi })
+        {
+            var gone = await api.SendAsync("DescribeApplication", Named, target: AnalyticsService.TargetPrefix);
+            Assert.That(gone.Text, Does.Contain("ResourceNotFoundException"), "gone on both replicas");
+        }
+
+        Assert.That(other.RunOf("one"), Is.Null, "the other replica never ran it");
     }
 
     [Test]
@@ -98,7 +130,7 @@ public sealed class ReplicaTests
             }
 
             // The second replica joins while the process holds the application's lease.
-            await using var b = await TestServer.StartAsync(new SluiceSettings { DataDir = settings.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = settings.Postgres });
+            await using var b = await StartReplicaAsync(new SluiceSettings { DataDir = settings.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = settings.Postgres });
             var runner = Runner(b);
             using var kdaB = new KdaHarness(b.Endpoint);
             await kdaB.PutAsync("kill-in", Heavy(0, 3000));
@@ -127,7 +159,7 @@ public sealed class ReplicaTests
     public async Task A_replica_that_stops_cleanly_hands_its_application_over_at_once_and_the_stop_status_change_happens_once()
     {
         var first = await TestStorage.CreateAsync(TestStorage.Postgres);
-        var a = await TestServer.StartAsync(first);
+        var a = await StartReplicaAsync(first);
         try
         {
             var runnerA = Runner(a);
@@ -150,7 +182,7 @@ public sealed class ReplicaTests
             throw;
         }
 
-        await using var b = await TestServer.StartAsync(new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres });
+        await using var b = await StartReplicaAsync(new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres });
         var runnerB = Runner(b);
         using var kdaB = new KdaHarness(b.Endpoint);
         Assert.That(runnerB.RunOf("hand"), Is.Null);
@@ -173,8 +205,8 @@ public sealed class ReplicaTests
     {
         var first = await TestStorage.CreateAsync(TestStorage.Postgres);
         var second = new SluiceSettings { DataDir = first.DataDir + "-b", Storage = StorageKind.Postgres, Postgres = first.Postgres };
-        await using var a = await TestServer.StartAsync(first);
-        await using var b = await TestServer.StartAsync(second);
+        await using var a = await StartReplicaAsync(first);
+        await using var b = await StartReplicaAsync(second);
         var runners = new[] { Runner(a), Runner(b) };
         using var kda = new KdaHarness(a.Endpoint);
         await using var db = NpgsqlDataSource.Create(first.Postgres!);
