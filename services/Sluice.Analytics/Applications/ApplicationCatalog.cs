@@ -10,7 +10,9 @@ namespace Sluice.Analytics.Applications;
 /// <summary>
 /// The applications of this account and region. Changes are copy-on-write under one gate: a change runs on a copy,
 /// is stored, then replaces the published object, so readers never see a half-applied change. Every change is
-/// announced on <see cref="Changes"/> for the runner.
+/// announced on <see cref="Changes"/> for the runner. Replicas share the store: a change is a compare-and-set against the
+/// document as last read (re-read and re-applied when another replica got there first), and <see cref="RefreshAsync"/>
+/// picks up the other replicas' changes.
 /// </summary>
 public sealed class ApplicationCatalog
 {
@@ -23,6 +25,9 @@ public sealed class ApplicationCatalog
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Application> _apps = new(StringComparer.Ordinal);
+
+    // The stored text each published application was read from or written as: the expected value of the next change.
+    private readonly Dictionary<string, string> _documents = new(StringComparer.Ordinal);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>();
 
     public ApplicationCatalog(IAnalyticsStore store, SluiceSettings settings, TimeProvider clock)
@@ -33,6 +38,7 @@ public sealed class ApplicationCatalog
         foreach (var (name, document) in store.LoadApplicationsAsync(CancellationToken.None).GetAwaiter().GetResult())
         {
             _apps[name] = JsonSerializer.Deserialize<Application>(document, Json)!;
+            _documents[name] = document;
         }
     }
 
@@ -82,8 +88,10 @@ public sealed class ApplicationCatalog
                 if (_apps.Count >= ApplicationLimit) throw AwsException.LimitExceeded($"The maximum number of applications ({ApplicationLimit}) has been reached.");
             }
 
-            await _store.SaveApplicationAsync(app.Name, JsonSerializer.Serialize(app, Json), ct);
+            var document = JsonSerializer.Serialize(app, Json);
+            if (!await _store.CreateApplicationAsync(app.Name, document, ct)) throw AwsException.InUse($"Application {app.Name} already exists.");
             lock (_apps) _apps[app.Name] = app;
+            _documents[app.Name] = document;
         }
         finally
         {
@@ -123,11 +131,32 @@ public sealed class ApplicationCatalog
         await _gate.WaitAsync(ct);
         try
         {
-            var current = Get(name);
-            copy = JsonSerializer.Deserialize<Application>(JsonSerializer.Serialize(current, Json), Json)!;
-            change(copy);
-            await _store.SaveApplicationAsync(name, JsonSerializer.Serialize(copy, Json), ct);
-            lock (_apps) _apps[name] = copy;
+            if (!_documents.ContainsKey(name))
+            {
+                // Perhaps created through another replica since the last refresh.
+                Publish(name, await _store.LoadApplicationAsync(name, ct));
+                Get(name);
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var expected = _documents[name];
+                copy = JsonSerializer.Deserialize<Application>(expected, Json)!;
+                change(copy);
+                var document = JsonSerializer.Serialize(copy, Json);
+                if (await _store.ReplaceApplicationAsync(name, expected, document, ct))
+                {
+                    lock (_apps) _apps[name] = copy;
+                    _documents[name] = document;
+                    break;
+                }
+
+                // Another replica changed (or deleted) it since: apply the change to what is stored now.
+                if (attempt == 10) throw new AwsException("ConcurrentModificationException", $"Application {name} is being changed by another request; try again.");
+                var stored = await _store.LoadApplicationAsync(name, ct);
+                Publish(name, stored);
+                if (stored is null) throw NotFound(name);
+            }
         }
         finally
         {
@@ -144,7 +173,7 @@ public sealed class ApplicationCatalog
         try
         {
             await _store.DeleteApplicationAsync(name, ct);
-            lock (_apps) _apps.Remove(name);
+            Publish(name, null);
         }
         finally
         {
@@ -152,5 +181,42 @@ public sealed class ApplicationCatalog
         }
 
         _changes.Writer.TryWrite(name);
+    }
+
+    /// <summary>Re-reads every application from the store, so changes made through other replicas show here.</summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var stored = await _store.LoadApplicationsAsync(ct);
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, document) in stored)
+            {
+                names.Add(name);
+                if (_documents.GetValueOrDefault(name) != document) Publish(name, document);
+            }
+
+            foreach (var name in _documents.Keys.Where(n => !names.Contains(n)).ToList()) Publish(name, null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Publishes the stored document of an application (null: it is gone). Called under the gate.</summary>
+    private void Publish(string name, string? document)
+    {
+        if (document is null)
+        {
+            lock (_apps) _apps.Remove(name);
+            _documents.Remove(name);
+            return;
+        }
+
+        var app = JsonSerializer.Deserialize<Application>(document, Json)!;
+        lock (_apps) _apps[name] = app;
+        _documents[name] = document;
     }
 }

@@ -36,6 +36,7 @@ public sealed class ApplicationRun : ISqlRowSink
     private readonly HttpClient _http;
     private readonly IReadOnlyDictionary<string, string> _lambdas;
     private readonly TimeSpan _checkpointInterval;
+    private readonly Storage.ApplicationLease _lease;
 
     private readonly List<OutputSlot> _outputs = [];
     private readonly Dictionary<string, List<OutputSlot>> _outputsByStream = new(StringComparer.Ordinal);
@@ -45,7 +46,7 @@ public sealed class ApplicationRun : ISqlRowSink
     private string[] _inputStreams = [];
 
     public ApplicationRun(Application app, ApplicationCatalog catalog, StreamsClient client, TimeProvider clock, ReferenceTableLoader references,
-        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval)
+        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval, Storage.ApplicationLease lease)
     {
         _app = app;
         _catalog = catalog;
@@ -56,6 +57,7 @@ public sealed class ApplicationRun : ISqlRowSink
         _lambdas = lambdas;
         _logger = logger;
         _checkpointInterval = checkpointInterval;
+        _lease = lease;
     }
 
     public long Version => _app.Version;
@@ -552,7 +554,8 @@ public sealed class ApplicationRun : ISqlRowSink
             _checkpoint.OutputPositions[slot.Id] = new Dictionary<string, string>(slot.Destination.Positions, StringComparer.Ordinal);
         }
 
-        await _catalog.Store.SaveCheckpointAsync(_app.Name, _checkpoint.Serialize(), ct);
+        // Fenced: a runner that lost the application's lease must stop, not overwrite the new owner's progress.
+        if (!await _catalog.Store.SaveCheckpointAsync(_app.Name, _checkpoint.Serialize(), _lease, ct)) throw new ApplicationLeaseLostException(_lease);
         Stages.Add(RunStage.Checkpoint, started);
     }
 
