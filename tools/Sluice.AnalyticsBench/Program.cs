@@ -16,6 +16,9 @@ var input = new SqlStreamSchema(Source,
 var start = new DateTime(2024, 5, 1, 8, 0, 0, DateTimeKind.Utc);
 double scale = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
 
+// A third argument runs only the cases whose name contains it (e.g. "tumbling").
+string only = args.Length > 2 ? args[2] : "";
+
 Run("filter+project", (int)(5_000_000 * scale), 100_000, TimeSpan.FromMilliseconds(1), """
     CREATE STREAM OUT (K VARCHAR(16), X2 BIGINT, Y DOUBLE);
     CREATE PUMP P AS INSERT INTO OUT
@@ -59,6 +62,11 @@ else
 
 void Run(string name, int rows, int keys, TimeSpan step, string code)
 {
+    if (!name.Contains(only, StringComparison.OrdinalIgnoreCase))
+    {
+        return;
+    }
+
     var program = SqlCompiler.Compile(code, [input], []);
     var sink = new CountingSink();
     var runtime = program.CreateRuntime(new SqlRuntimeOptions { Sink = sink, OutputStreams = new HashSet<string> { "OUT" } });
@@ -78,6 +86,9 @@ void Run(string name, int rows, int keys, TimeSpan step, string code)
     }
 
     var time = start;
+    long allocated = GC.GetAllocatedBytesForCurrentThread();
+    var paused = GC.GetTotalPauseDuration();
+    int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
     var watch = Stopwatch.StartNew();
     for (int i = 0; i < rows; i++)
     {
@@ -87,7 +98,8 @@ void Run(string name, int rows, int keys, TimeSpan step, string code)
 
     runtime.AdvanceClock(time.AddHours(1));
     watch.Stop();
-    Console.WriteLine($"{name,-70} {rows / watch.Elapsed.TotalSeconds,14:N0} rows/s  ({rows:N0} rows, {sink.Count:N0} out, {watch.Elapsed.TotalSeconds:F2} s)");
+    allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+    Console.WriteLine($"{name,-70} {rows / watch.Elapsed.TotalSeconds,14:N0} rows/s {allocated / (double)rows,8:F1} B/row  ({rows:N0} rows, {sink.Count:N0} out, {watch.Elapsed.TotalSeconds:F2} s, GC pauses {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2})");
 }
 
 /// <summary>Counts emitted rows.</summary>
