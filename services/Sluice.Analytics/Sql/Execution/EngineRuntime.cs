@@ -8,6 +8,9 @@ internal sealed class EngineRuntime(RuntimeGraph graph) : SqlRuntime
     private string? lastInput;
     private StreamNode? lastNode;
 
+    /// <summary>The planned operators (tests check which plan was chosen).</summary>
+    internal RuntimeGraph Graph => graph;
+
     public override long StateEntries
     {
         get
