@@ -232,11 +232,14 @@ internal sealed class FlatTumblingAggregateOperator : Operator
         current = null;
         int width = keys.Length + 1 + aggregates.Length;
         var cells = state;
+
+        // HAVING and the select list read a group's row and copy what they keep, so one row carries every group.
+        var reused = Next!.KeepsRows ? null : new Row(end, new object?[width]);
         for (int n = 0; n < activeCount; n++)
         {
             int group = active[n];
             int at = group * stride;
-            var values = new object?[width];
+            var values = reused?.Values ?? new object?[width];
             int k = group * keys.Length;
             for (int i = 0; i < keys.Length + 1; i++)
             {
@@ -250,7 +253,7 @@ internal sealed class FlatTumblingAggregateOperator : Operator
 
             // Back to empty cells for the group's next window; the generation cell keeps saying it was active in this one.
             Array.Clear(cells, at + 1, stride - 1);
-            Next!.OnRow(new Row(end, values));
+            Next.OnRow(reused ?? new Row(end, values));
         }
 
         // Idle groups are forgotten once they outnumber the active ones: the table never holds more than about twice
