@@ -82,7 +82,9 @@ internal sealed class LongSumAccumulator(Func<Row, long?> argument, bool average
         count = 0;
     }
 
-    public override object? Result() => count == 0 ? null : average ? sum / count : sum;
+    public override object? Result() => ResultOf(sum, count, average);
+
+    public static object? ResultOf(long sum, long count, bool average) => count == 0 ? null : average ? sum / count : sum;
 
     public override void Save(StateWriter writer)
     {
@@ -184,7 +186,9 @@ internal sealed class DoubleMomentsAccumulator(Func<Row, double?> argument, stri
         count = 0;
     }
 
-    public override object? Result()
+    public override object? Result() => ResultOf(function, sum, squares, count);
+
+    public static object? ResultOf(string function, double sum, double squares, long count)
     {
         if (count == 0)
         {
@@ -383,6 +387,9 @@ internal sealed class AggregateSpec(string function, Func<Accumulator>? create, 
     public long Offset { get; } = offset;
 
     public Func<Row, object?>? Fallback { get; } = fallback;
+
+    /// <summary>The same aggregate as flat cells, when it has that form (the tumbling GROUP BY fast path needs it for every aggregate).</summary>
+    public FlatAggregate? Flat { get; init; }
 
     public static Accumulator[] NewSet(AggregateSpec[] specs)
     {

@@ -5,6 +5,12 @@ internal sealed class EngineRuntime(RuntimeGraph graph) : SqlRuntime
 {
     private const int StateVersion = 1;
 
+    private string? lastInput;
+    private StreamNode? lastNode;
+
+    /// <summary>The planned operators (tests check which plan was chosen).</summary>
+    internal RuntimeGraph Graph => graph;
+
     public override long StateEntries
     {
         get
@@ -31,9 +37,17 @@ internal sealed class EngineRuntime(RuntimeGraph graph) : SqlRuntime
 
     public override void Push(string inputStream, in SourceRow row)
     {
-        if (!graph.Streams.TryGetValue(inputStream, out var node) || !graph.Inputs.Contains(node))
+        // Callers push many rows to one input: the last name seen skips the lookup (and hashing the name) per row.
+        var node = lastNode;
+        if (!ReferenceEquals(inputStream, lastInput))
         {
-            throw new ArgumentException($"{inputStream} is not an input stream of this application", nameof(inputStream));
+            if (!graph.Streams.TryGetValue(inputStream, out node) || !graph.Inputs.Contains(node))
+            {
+                throw new ArgumentException($"{inputStream} is not an input stream of this application", nameof(inputStream));
+            }
+
+            lastInput = inputStream;
+            lastNode = node;
         }
 
         var clock = graph.Clock;
@@ -54,7 +68,7 @@ internal sealed class EngineRuntime(RuntimeGraph graph) : SqlRuntime
             SequenceNumber = row.SequenceNumber,
             ShardId = row.ShardId,
         };
-        node.Insert(r, -1, null);
+        node!.Insert(r, -1, null);
     }
 
     public override void ReportError(DateTime errorTime, string errorName, string message, DateTime? dataRowtime, string dataRowHex) =>

@@ -19,6 +19,12 @@ internal abstract class Operator
     }
 
     public virtual long Entries => 0;
+
+    /// <summary>
+    /// Whether this operator, or one after it, may still hold a row after OnRow returns. When it may not, the operator
+    /// before it hands every row in one reused Row and values array (emission allocates nothing per row but the values).
+    /// </summary>
+    public virtual bool KeepsRows => true;
 }
 
 /// <summary>Receives error_stream rows.</summary>
@@ -54,6 +60,8 @@ internal sealed class PumpGuard(string pump, IErrorSink errors) : Operator
 /// <summary>WHERE / HAVING.</summary>
 internal sealed class FilterOperator(Func<Row, bool> predicate) : Operator
 {
+    public override bool KeepsRows => Next?.KeepsRows ?? true;
+
     public override void OnRow(Row row)
     {
         if (predicate(row))
@@ -66,9 +74,21 @@ internal sealed class FilterOperator(Func<Row, bool> predicate) : Operator
 /// <summary>The select list: one output row per input row; an item aliased ROWTIME sets the row's time.</summary>
 internal sealed class ProjectOperator(Func<Row, object?>[] items, int rowtimeItem) : Operator
 {
+    // Decided at the first row, once the plan is wired: whether the next operator lets one output row be reused.
+    private Row? reused;
+    private bool decided;
+
+    public override bool KeepsRows => false;
+
     public override void OnRow(Row row)
     {
-        var values = new object?[rowtimeItem < 0 ? items.Length : items.Length - 1];
+        if (!decided)
+        {
+            decided = true;
+            reused = Next!.KeepsRows ? null : new Row(default, new object?[rowtimeItem < 0 ? items.Length : items.Length - 1]);
+        }
+
+        var values = reused?.Values ?? new object?[rowtimeItem < 0 ? items.Length : items.Length - 1];
         int j = 0;
         var time = row.Time;
         for (int i = 0; i < items.Length; i++)
@@ -83,7 +103,7 @@ internal sealed class ProjectOperator(Func<Row, object?>[] items, int rowtimeIte
             values[j++] = value;
         }
 
-        var output = row.With(values);
+        var output = reused?.Reuse(row, values) ?? row.With(values);
         output.Time = time;
         Next!.OnRow(output);
     }
@@ -136,17 +156,28 @@ internal sealed class DistinctOperator : Operator
 /// <summary>INSERT INTO a stream: values converted to the target's column types and placed in its column order.</summary>
 internal sealed class InsertOperator(StreamNode target, int producer, int[] targetPositions, SqlType[] targetTypes, string pump) : Operator
 {
+    // A stream nobody reads inside the application only hands rows to the sink, which copies them: one row is reused.
+    private Row? reused;
+    private bool decided;
+
+    public override bool KeepsRows => false;
+
     public override void OnRow(Row row)
     {
-        var values = new object?[targetTypes.Length];
+        if (!decided)
+        {
+            decided = true;
+            reused = target.Subscribers.Count == 0 ? new Row(default, new object?[targetTypes.Length]) : null;
+        }
+
+        var values = reused?.Values ?? new object?[targetTypes.Length];
         for (int i = 0; i < targetPositions.Length; i++)
         {
             int position = targetPositions[i];
             values[position] = ValueConversion.To(row.Values[i], targetTypes[position]);
         }
 
-        var output = row.With(values);
-        output.Time = row.Time;
+        var output = reused?.Reuse(row, values) ?? row.With(values);
         target.Insert(output, producer, pump);
     }
 

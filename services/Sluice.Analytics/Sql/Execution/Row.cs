@@ -19,6 +19,18 @@ internal sealed class Row
 
     /// <summary>A row with new values that keeps this row's time and source metadata.</summary>
     public Row With(object?[] values) => new(Time, values) { Arrival = Arrival, PartitionKey = PartitionKey, SequenceNumber = SequenceNumber, ShardId = ShardId };
+
+    /// <summary>Makes this (reused) row carry <paramref name="source"/>'s time and metadata with the given values.</summary>
+    public Row Reuse(Row source, object?[] values)
+    {
+        Time = source.Time;
+        Values = values;
+        Arrival = source.Arrival;
+        PartitionKey = source.PartitionKey;
+        SequenceNumber = source.SequenceNumber;
+        ShardId = source.ShardId;
+        return this;
+    }
 }
 
 /// <summary>A runtime error in one row (division by zero, bad cast); the row goes to error_stream.</summary>

@@ -332,9 +332,19 @@ internal sealed class SlidingPartition(object?[] keys, Accumulator[] accumulator
 /// <summary>OVER windows: one output row per input row, with each windowed aggregate appended to the row's values.</summary>
 internal sealed class SlidingWindowOperator(SlidingWindow[] windows, int width) : Operator
 {
+    // Decided at the first row, once the plan is wired: whether the next operator lets one output row be reused.
+    private Row? reused;
+    private bool decided;
+
     public override void OnRow(Row row)
     {
-        var values = new object?[width];
+        if (!decided)
+        {
+            decided = true;
+            reused = Next!.KeepsRows ? null : new Row(default, new object?[width]);
+        }
+
+        var values = reused?.Values ?? new object?[width];
         Array.Copy(row.Values, values, row.Values.Length);
         foreach (var window in windows)
         {
@@ -378,7 +388,7 @@ internal sealed class SlidingWindowOperator(SlidingWindow[] windows, int width) 
             }
         }
 
-        Next!.OnRow(row.With(values));
+        Next!.OnRow(reused?.Reuse(row, values) ?? row.With(values));
     }
 
     private static bool Expired(SlidingWindow window, RowBuffer buffer, Row current) =>

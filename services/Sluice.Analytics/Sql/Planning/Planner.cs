@@ -686,7 +686,10 @@ internal sealed class Planner(RuntimeGraph graph)
                 }
             }
 
-            chain.Add(graph.Track(new TumblingAggregateOperator(start, windowEnd, windowPosition, keys.ToArray(), specs)));
+            // Flat state when every aggregate has that form (COUNT/SUM/AVG/MIN/MAX/VAR/STDDEV over numbers); object accumulators otherwise.
+            chain.Add(graph.Track<Operator>(Array.TrueForAll(specs, s => s.Flat is not null)
+                ? new FlatTumblingAggregateOperator(start, windowEnd, windowPosition, keys.ToArray(), Array.ConvertAll(specs, s => s.Flat!))
+                : new TumblingAggregateOperator(start, windowEnd, windowPosition, keys.ToArray(), specs)));
         }
 
         var types = groupExprs.Select(e => e.Type).Concat(aggregates.Select(a => a.Type)).ToArray();
@@ -756,7 +759,7 @@ internal sealed class Planner(RuntimeGraph graph)
             case "COUNT":
             {
                 var value = arg is null ? null : compiler.CompileObject(arg);
-                return new AggregateSpec("COUNT", () => new CountAccumulator(value));
+                return new AggregateSpec("COUNT", () => new CountAccumulator(value)) { Flat = FlatAggregate.Count(value) };
             }
 
             case "SUM" or "AVG":
@@ -766,7 +769,7 @@ internal sealed class Planner(RuntimeGraph graph)
                 if (clr == typeof(long?))
                 {
                     var value = compiler.Compile<long?>(arg);
-                    return new AggregateSpec(aggregate.Function, () => new LongSumAccumulator(value, average));
+                    return new AggregateSpec(aggregate.Function, () => new LongSumAccumulator(value, average)) { Flat = FlatAggregate.LongSum(aggregate.Function, value) };
                 }
 
                 if (clr == typeof(decimal?))
@@ -776,13 +779,13 @@ internal sealed class Planner(RuntimeGraph graph)
                 }
 
                 var d = compiler.Compile<double?>(arg);
-                return new AggregateSpec(aggregate.Function, () => new DoubleMomentsAccumulator(d, aggregate.Function));
+                return new AggregateSpec(aggregate.Function, () => new DoubleMomentsAccumulator(d, aggregate.Function)) { Flat = FlatAggregate.DoubleMoments(aggregate.Function, d) };
             }
 
             case "VAR_POP" or "VAR_SAMP" or "STDDEV_POP" or "STDDEV_SAMP":
             {
                 var value = compiler.Compile<double?>(arg!);
-                return new AggregateSpec(aggregate.Function, () => new DoubleMomentsAccumulator(value, aggregate.Function));
+                return new AggregateSpec(aggregate.Function, () => new DoubleMomentsAccumulator(value, aggregate.Function)) { Flat = FlatAggregate.DoubleMoments(aggregate.Function, value) };
             }
 
             case "EXP_AVG":
@@ -816,7 +819,12 @@ internal sealed class Planner(RuntimeGraph graph)
             {
                 var value = compiler.CompileObject(arg!);
                 string function = aggregate.Function;
-                return new AggregateSpec(function, () => new PickAccumulator(value, function));
+                var clr = ExpressionCompiler.ClrOf(arg!.Type);
+                var flat = function is not ("MIN" or "MAX") ? null
+                    : clr == typeof(long?) ? FlatAggregate.LongPick(function, compiler.Compile<long?>(arg))
+                    : clr == typeof(double?) ? FlatAggregate.DoublePick(function, compiler.Compile<double?>(arg))
+                    : null;
+                return new AggregateSpec(function, () => new PickAccumulator(value, function)) { Flat = flat };
             }
         }
     }
