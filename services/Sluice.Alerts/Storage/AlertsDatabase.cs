@@ -42,9 +42,12 @@ public sealed class AlertsDatabase : IAsyncDisposable
     public async Task InitializeAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
+        await using var transaction = IsPostgres ? await connection.BeginTransactionAsync(ct) : null;
         if (IsPostgres)
         {
-            await ExecuteAsync(connection, null, $"CREATE SCHEMA IF NOT EXISTS {Schema}", ct);
+            // Replicas starting together would race on CREATE ... IF NOT EXISTS (duplicate pg_class rows): one at a time.
+            await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('sluice_alerts.schema'))", ct);
+            await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Schema}", ct);
         }
         else
         {
@@ -70,7 +73,8 @@ public sealed class AlertsDatabase : IAsyncDisposable
             "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, next_attempt_at)",
             "CREATE TABLE IF NOT EXISTS leader (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at BIGINT NOT NULL)",
         ];
-        foreach (var sql in tables) await ExecuteAsync(connection, null, sql, ct);
+        foreach (var sql in tables) await ExecuteAsync(connection, transaction, sql, ct);
+        if (transaction is not null) await transaction.CommitAsync(ct);
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct)

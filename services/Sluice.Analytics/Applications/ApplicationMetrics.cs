@@ -81,10 +81,10 @@ public sealed class ApplicationMetrics : IDisposable
         _bytes.Add(bytes, app, OutputFlow);
     }
 
-    public void Error(ApplicationFigures figures, string application)
+    public void Errors(ApplicationFigures figures, string application, long rows)
     {
-        Interlocked.Increment(ref figures._errorRows);
-        _errors.Add(1, new KeyValuePair<string, object?>("Application", application));
+        Interlocked.Add(ref figures._errorRows, rows);
+        _errors.Add(rows, new KeyValuePair<string, object?>("Application", application));
     }
 
     public static void State(ApplicationFigures figures, long entries) => Interlocked.Exchange(ref figures._stateEntries, entries);

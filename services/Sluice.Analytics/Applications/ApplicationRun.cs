@@ -44,10 +44,17 @@ public sealed class ApplicationRun : ISqlRowSink
     private SqlRuntime? _runtime;
     private RecordMapper? _mapper;
     private string[] _inputStreams = [];
+    private readonly ApplicationMetrics _metrics;
+    private readonly ApplicationFigures _figures;
+    private long _outputBytes;
+    private long _outputRecords;
 
     public ApplicationRun(Application app, ApplicationCatalog catalog, StreamsClient client, TimeProvider clock, ReferenceTableLoader references,
-        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval, Storage.ApplicationLease lease)
+        HttpClient http, IReadOnlyDictionary<string, string> lambdas, ILogger logger, TimeSpan checkpointInterval, Storage.ApplicationLease lease,
+        ApplicationMetrics metrics)
     {
+        _metrics = metrics;
+        _figures = metrics.For(app.Name);
         _app = app;
         _catalog = catalog;
         _client = client;
@@ -130,6 +137,9 @@ public sealed class ApplicationRun : ISqlRowSink
                 var pushed = Stopwatch.GetTimestamp();
                 Apply(round);
                 Stages.Add(RunStage.Engine, pushed);
+                _metrics.Input(_figures, _app.Name, round.Records, round.Bytes, round.MillisBehindLatest);
+                if (round.Errors > 0) _metrics.Errors(_figures, _app.Name, round.Errors);
+                if (_runtime is not null) ApplicationMetrics.State(_figures, _runtime.StateEntries);
                 if (round.Records == 0 && _runtime is not null)
                 {
                     var now = _clock.GetUtcNow().UtcDateTime - ClockGrace;
@@ -348,6 +358,8 @@ public sealed class ApplicationRun : ISqlRowSink
             if (await fetches[s] is not { } response) continue;
             fetched.Add((response, Copy(cursor)));
             round.Records += response.Records.Count;
+            round.MillisBehindLatest = Math.Max(round.MillisBehindLatest, response.MillisBehindLatest);
+            foreach (var record in response.Records) round.Bytes += record.Data.Length;
             if (response.ShardEnd)
             {
                 cursor.Ended = true;
@@ -500,9 +512,11 @@ public sealed class ApplicationRun : ISqlRowSink
                     _runtime.Push(_inputStreams[item.Rows.Stream], new SourceRow(rowtime, arrival, item.Values!, record.PartitionKey, record.SequenceNumber, item.Rows.ShardId));
                     break;
                 case MappedKind.Error:
+                    round.Errors++;
                     _runtime.ReportError(_clock.GetUtcNow().UtcDateTime, "DATA_CONVERSION_ERROR", item.Message!, rowtime, Convert.ToHexString(record.Data.Span));
                     break;
                 case MappedKind.ProcessingFailed:
+                    round.Errors++;
                     _runtime.ReportError(_clock.GetUtcNow().UtcDateTime, "ProcessingFailed", "The input processing Lambda returned ProcessingFailed for this record.", rowtime, Convert.ToHexString(record.Data.Span));
                     break;
             }
@@ -529,7 +543,10 @@ public sealed class ApplicationRun : ISqlRowSink
             var n = ++slot.Rows;
             RowsOut++;
             if (n <= slot.SkipThrough) continue;
-            slot.Destination.Add(n, slot.Encoder.Encode(values));
+            var encoded = slot.Encoder.Encode(values);
+            _outputRecords++;
+            _outputBytes += encoded.Length;
+            slot.Destination.Add(n, encoded);
         }
     }
 
@@ -539,6 +556,12 @@ public sealed class ApplicationRun : ISqlRowSink
         foreach (var slot in _outputs)
         {
             if (slot.Destination.Pending > 0) await slot.Destination.FlushAsync(force, ct);
+        }
+
+        if (_outputRecords > 0)
+        {
+            _metrics.Output(_figures, _app.Name, _outputRecords, _outputBytes);
+            (_outputRecords, _outputBytes) = (0, 0);
         }
 
         Stages.Add(RunStage.Output, started);
@@ -614,6 +637,14 @@ public sealed class ApplicationRun : ISqlRowSink
         public List<ShardPosition> NewShards { get; } = [];
 
         public int Records { get; set; }
+
+        public long Bytes { get; set; }
+
+        /// <summary>Records that went to error_stream (did not map, or the pre-processing Lambda failed them).</summary>
+        public int Errors { get; set; }
+
+        /// <summary>The largest MillisBehindLatest of the round's GetRecords.</summary>
+        public long MillisBehindLatest { get; set; }
 
         /// <summary>How many in-app input streams (InputParallelism) shards are spread over.</summary>
         public required int InputStreams { get; init; }

@@ -22,6 +22,7 @@ public sealed class ApplicationRunner(
     SluiceSettings settings,
     TimeProvider clock,
     ReferenceTableLoader references,
+    ApplicationMetrics metrics,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly Dictionary<string, Running> _runs = new(StringComparer.Ordinal);
@@ -268,7 +269,7 @@ public sealed class ApplicationRunner(
     private void Start(Application app, string position, ApplicationLease lease)
     {
         _client ??= new StreamsClient(streams.Resolve());
-        var run = new ApplicationRun(app, catalog, _client, clock, references, _http, settings.LambdaEndpoints, loggers.CreateLogger("Sluice.Analytics.Run." + app.Name), CheckpointInterval, lease);
+        var run = new ApplicationRun(app, catalog, _client, clock, references, _http, settings.LambdaEndpoints, loggers.CreateLogger("Sluice.Analytics.Run." + app.Name), CheckpointInterval, lease, metrics);
         var cts = new CancellationTokenSource();
         var running = new Running(run, cts);
         running.Task = Task.Run(async () =>

@@ -71,6 +71,16 @@ public sealed class ExampleApplicationsEndToEndTests
             $$"""{"BOOTH_ID":"B07","PLATE":"AB123CD","AXLES":4,"PASSAGE_TIME":"2024-05-01 08:00:00.000","LAG_MS":{{Lag(0, "2024-05-01 08:00:00.000")}}}""",
             $$"""{"BOOTH_ID":"B08","PLATE":"ZZ9","AXLES":3,"PASSAGE_TIME":"2024-05-01 08:00:03.500","LAG_MS":{{Lag(3, "2024-05-01 08:00:03.500")}}}""",
         }));
+
+        // The application's figures (KDA's Records/Bytes per flow, plus error rows and state) on this replica.
+        using var http = new HttpClient();
+        var metrics = JsonNode.Parse(await http.GetStringAsync(_server.Endpoint + "/analytics/v1/applications/heavy/metrics"))!;
+        Assert.That(((long)metrics["Input.Records"]!, (long)metrics["ErrorRows"]!, (long)metrics["Output.Records"]!), Is.EqualTo((6L, 1L, 2L)));
+        Assert.That((long)metrics["Input.Bytes"]!, Is.EqualTo(input.Sum(r => (long)System.Text.Encoding.UTF8.GetByteCount(r.Data))));
+        Assert.That((long)metrics["Output.Bytes"]!, Is.EqualTo(output.Sum(o => (long)System.Text.Encoding.UTF8.GetByteCount(o))));
+        Assert.That((long)metrics["StateEntries"]!, Is.Zero, "filter and project keeps no state");
+        using var missing = await http.GetAsync(_server.Endpoint + "/analytics/v1/applications/nope/metrics");
+        Assert.That((int)missing.StatusCode, Is.EqualTo(404));
     }
 
     [Test]
@@ -92,6 +102,12 @@ public sealed class ExampleApplicationsEndToEndTests
         ]);
         await Task.Delay(1500);
         Assert.That(await _kda.ReadAllAsync("billing-out"), Is.Empty, "nothing is emitted before the window ends");
+        using (var http = new HttpClient())
+        {
+            var metrics = JsonNode.Parse(await http.GetStringAsync(_server.Endpoint + "/analytics/v1/applications/billing/metrics"))!;
+            Assert.That((long)metrics["StateEntries"]!, Is.EqualTo(2), "one open group per customer");
+        }
+
 
         _clock.Advance(TimeSpan.FromMinutes(10));
         var output = await _kda.WaitForOutputAsync("billing-out", 2);
