@@ -62,7 +62,23 @@ public static class AnalyticsService
         services.AddSingleton<AnalyticsContext>();
         services.AddSingleton<ApplicationMetrics>();
         services.AddHostedService<ApplicationRunner>();
-        services.AddAwsJsonService(sp => new AwsJsonService(TargetPrefix, Operations(sp.GetRequiredService<AnalyticsContext>())));
+        services.AddAwsJsonService(sp =>
+        {
+            var operations = Operations(sp.GetRequiredService<AnalyticsContext>());
+            if (sp.GetRequiredService<SluiceSettings>().Storage != StorageKind.Postgres) return new AwsJsonService(TargetPrefix, operations);
+
+            // Replicas share one catalog: every call first re-reads it, so a change made through another replica is
+            // seen at once (an application created there can be started here), not at the runner's next refresh.
+            var catalog = sp.GetRequiredService<ApplicationCatalog>();
+            return new AwsJsonService(TargetPrefix, operations.Select(op => op with
+            {
+                Handler = async (request, output, ct) =>
+                {
+                    await catalog.RefreshAsync(ct);
+                    await op.Handler(request, output, ct);
+                },
+            }));
+        });
         return services;
     }
 
