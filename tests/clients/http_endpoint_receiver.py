@@ -12,37 +12,18 @@ Listens on 127.0.0.1 on a port the OS picks and prints "listening on 127.0.0.1:<
 """
 import gzip
 import json
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-lock = threading.Lock()
+from recording_server import RecordingHandler, lock, serve
+
 received = []
 calls = {}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body, content_type="application/json"):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self):
-        if self.path == "/requests":
-            with lock:
-                self.send(200, list(received))
-        else:
-            self.send(404, {"message": "not found"})
+class Handler(RecordingHandler):
+    listing_path = "/requests"
+    recorded = received
 
     def do_POST(self):
         url = urlparse(self.path)
@@ -74,10 +55,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(404, {"requestId": request_id, "timestamp": now, "errorMessage": "unknown path"})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-try:
-    server.serve_forever()
-except KeyboardInterrupt:
-    sys.exit(0)
+serve(Handler)

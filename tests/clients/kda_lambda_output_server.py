@@ -12,36 +12,17 @@ Listens on 127.0.0.1 on a port the OS picks and prints "listening on 127.0.0.1:<
 """
 import base64
 import json
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-lock = threading.Lock()
+from recording_server import RecordingHandler, lock, serve
+
 invocations = []
 state = {"failed_once": False, "calls": 0}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body):
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self):
-        if self.path == "/invocations":
-            with lock:
-                self.send(200, list(invocations))
-        else:
-            self.send(404, {"message": "not found"})
+class Handler(RecordingHandler):
+    listing_path = "/invocations"
+    recorded = invocations
 
     def do_POST(self):
         query = parse_qs(urlparse(self.path).query)
@@ -65,10 +46,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, {"records": answers})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-try:
-    server.serve_forever()
-except KeyboardInterrupt:
-    sys.exit(0)
+serve(Handler)

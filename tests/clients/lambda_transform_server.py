@@ -18,13 +18,11 @@ Listens on 127.0.0.1 on a port the OS picks and prints "listening on 127.0.0.1:<
 """
 import base64
 import json
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-lock = threading.Lock()
+from recording_server import RecordingHandler, lock, serve
+
 invocations = []
 calls = {}
 
@@ -33,26 +31,9 @@ def ok(record, data=None):
     return {"recordId": record["recordId"], "result": "Ok", "data": data if data is not None else record["data"]}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body, content_type="application/json"):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self):
-        if self.path == "/invocations":
-            with lock:
-                self.send(200, list(invocations))
-        else:
-            self.send(404, {"message": "not found"})
+class Handler(RecordingHandler):
+    listing_path = "/invocations"
+    recorded = invocations
 
     def do_POST(self):
         url = urlparse(self.path)
@@ -99,10 +80,4 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, {"records": out})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-try:
-    server.serve_forever()
-except KeyboardInterrupt:
-    sys.exit(0)
+serve(Handler)
