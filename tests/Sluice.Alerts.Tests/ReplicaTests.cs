@@ -40,11 +40,13 @@ public sealed class ReplicaTests
             notify = new[] { new { type = "webhook", url = webhook.Url } },
         });
 
+        // The other replica learns the rule from the database within its refresh interval, then takes its share.
+        await EventuallyAsync(async () => (await apiB.SendAsync(HttpMethod.Get, "rules/over-limit")).Status == 200, "replica B knowing the rule");
         using var streams = new StreamsClient(a.GrpcEndpoint!);
         await EventuallyAsync(async () =>
         {
             var leases = await streams.ListLeasesAsync("billing", AlertsWorker.ConsumerGroup);
-            return leases.Leases.Count == 4 && leases.Leases.Select(l => l.Owner).Distinct().Count() == 2;
+            return leases.Leases.Count == 4 && leases.Leases.All(l => l.Owner.Length > 0) && leases.Leases.Select(l => l.Owner).Distinct().Count() == 2;
         }, "both replicas holding some of the 4 shards", seconds: 60);
 
         var rows = new List<object>();

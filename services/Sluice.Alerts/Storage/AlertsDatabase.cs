@@ -73,8 +73,24 @@ public sealed class AlertsDatabase : IAsyncDisposable
             "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, next_attempt_at)",
             "CREATE TABLE IF NOT EXISTS leader (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at BIGINT NOT NULL)",
         ];
-        foreach (var sql in tables) await ExecuteAsync(connection, transaction, sql, ct);
+        foreach (var sql in tables)
+        {
+            // On PostgreSQL an existing object is skipped before its DDL runs: CREATE INDEX IF NOT EXISTS still takes a
+            // lock on its table, which a replica starting next to busy ones would hold until this transaction ends.
+            if (transaction is not null && await ExistsAsync(connection, transaction, sql, ct)) continue;
+            await ExecuteAsync(connection, transaction, sql, ct);
+        }
+
         if (transaction is not null) await transaction.CommitAsync(ct);
+    }
+
+    private static async Task<bool> ExistsAsync(DbConnection connection, DbTransaction transaction, string ddl, CancellationToken ct)
+    {
+        var name = System.Text.RegularExpressions.Regex.Match(ddl, @"IF NOT EXISTS (\w+)").Groups[1].Value;
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT to_regclass('{Schema}.{name}') IS NOT NULL";
+        return await command.ExecuteScalarAsync(ct) is true;
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct)
