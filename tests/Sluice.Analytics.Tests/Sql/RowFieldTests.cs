@@ -138,4 +138,14 @@ public class RowFieldTests
             """SELECT STREAM (CASE WHEN LINE = 'x' THEN SYS_LOG_PARSE(LINE) ELSE FAST_REGEX_LOG_PARSE(LINE, '(a)') END).COLUMN1 FROM "SOURCE_SQL_STREAM_001" """);
         Assert.That(e.Message, Does.Contain("CASE branches have different types: Row and Row"));
     }
+
+    [Test]
+    public void A_row_value_cannot_be_a_group_by_key_but_its_fields_can()
+    {
+        var e = CompileError("A VARCHAR(8), N BIGINT",
+            """SELECT STREAM MIN((FAST_REGEX_LOG_PARSE(LINE, '(a)')).COLUMN1), COUNT(*) FROM "SOURCE_SQL_STREAM_001" GROUP BY FAST_REGEX_LOG_PARSE(LINE, '(a)'), STEP("SOURCE_SQL_STREAM_001".ROWTIME BY INTERVAL '1' MINUTE)""");
+        Assert.That(e.Message, Does.Contain("Cannot group by a ROW value").And.Contain("line 2"));
+        Assert.That(() => SqlCompiler.Compile(Generic.App("A VARCHAR(8), N BIGINT",
+            """SELECT STREAM (FAST_REGEX_LOG_PARSE(LINE, '(a)')).COLUMN1, COUNT(*) FROM "SOURCE_SQL_STREAM_001" GROUP BY (FAST_REGEX_LOG_PARSE(LINE, '(a)')).COLUMN1, STEP("SOURCE_SQL_STREAM_001".ROWTIME BY INTERVAL '1' MINUTE)"""), [Logs], []), Throws.Nothing);
+    }
 }

@@ -645,7 +645,14 @@ internal sealed class Planner(RuntimeGraph graph)
     private Func<BoundExpr, BoundExpr> PlanGroups(SelectQuery select, Scope scope, List<BoundAggregate> aggregates, List<Operator> chain)
     {
         var keyBinder = new Binder(scope, null, false, select.Stagger is null ? "GROUP BY" : "PARTITION BY");
-        var groupExprs = (select.Stagger?.PartitionBy ?? select.GroupBy).Select(keyBinder.Bind).ToList();
+        var keyExprs = select.Stagger?.PartitionBy ?? select.GroupBy;
+        var groupExprs = keyExprs.Select(keyBinder.Bind).ToList();
+        for (int i = 0; i < groupExprs.Count; i++)
+        {
+            // A ROW (a log parser's result) has no equality to group on: group by its fields instead.
+            if (groupExprs[i].Type.Kind == SqlTypeKind.Row) throw Error(keyExprs[i].At, "Cannot group by a ROW value; group by one of its fields, e.g. (expr).COLUMN1");
+        }
+
         var specs = aggregates.Select(CreateSpec).ToArray();
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < groupExprs.Count; i++)
