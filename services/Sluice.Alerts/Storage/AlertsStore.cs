@@ -131,8 +131,11 @@ public sealed class AlertsStore(AlertsDatabase db)
 
             if (last is null)
             {
-                // First sight: windows before the service knew the rule may be partly consumed; start with the next one.
-                await ExecuteAsync(c, t, "INSERT INTO rule_windows (rule, last_window_end) VALUES (@r, @e)", ct, ("@r", rule.Name), ("@e", closedEnd));
+                // First sight: the first window evaluated is the one the rule appeared in. Windows that ended before it
+                // are never evaluated, even while their delay has not passed (the rule saw none of their records, so
+                // every key would look silent).
+                var currentStart = nowMs - (((nowMs % w) + w) % w);
+                await ExecuteAsync(c, t, "INSERT INTO rule_windows (rule, last_window_end) VALUES (@r, @e)", ct, ("@r", rule.Name), ("@e", Math.Max(closedEnd, currentStart)));
                 return false;
             }
 
