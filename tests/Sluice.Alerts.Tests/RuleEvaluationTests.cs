@@ -86,7 +86,7 @@ public sealed class RuleEvaluationTests
     [TestCase("PT10M", 600_000)]
     public void Durations_accept_short_and_iso_forms(string text, long ms)
     {
-        Assert.That(Durations.TryParse(text, out var d), Is.True);
-        Assert.That(d.TotalMilliseconds, Is.EqualTo(ms));
+        Assert.That(Durations.TryParse(text, out var parsed), Is.True);
+        Assert.That(parsed, Is.EqualTo(TimeSpan.FromMilliseconds(ms)), "the parsed length of the duration text");
     }
 }

@@ -211,12 +211,7 @@ public sealed class SeedsThroughAnalyticsTests
 
         await kda.CreateStreamAsync("sensor-readings");
         await kda.CreateStreamAsync("sensor-scores");
-        var input = KdaHarness.TollInput("sensor-readings");
-        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
-            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
-             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
-             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
-            """);
+        var input = KdaHarness.SensorInput("sensor-readings");
         await kda.CreateApplicationAsync(KdaHarness.Spec("fleet", KdaExamples.RandomCutForest, input, KdaHarness.StreamOutput("RCF_RANKED", "sensor-scores")));
         await kda.Boto3Async("start", "fleet", "NOW");
         await api.PutRuleAsync(SeedRules.TemperatureAnomaly("sensor-scores", AnomalyThreshold, new { type = "webhook", url = webhook.Url + "/fleet" }));

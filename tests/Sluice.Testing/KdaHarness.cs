@@ -131,6 +131,18 @@ public sealed class KdaHarness(string endpoint) : IDisposable
         }
         """)!;
 
+    /// <summary>The input of the sensor examples (§10.3, §10.4): SENSOR_ID from <c>$.sensor</c>, TEMP_C from <c>$.temp</c>, HUMIDITY from <c>$.hum</c>.</summary>
+    public static JsonObject SensorInput(string stream)
+    {
+        var input = TollInput(stream);
+        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
+            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
+             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
+             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
+            """);
+        return input;
+    }
+
     /// <summary>§10.2's reference data source: table BOOTH_THRESHOLDS (BOOTH_ID, MIN_VEHICLES) from s3://toll-config/booth-thresholds.csv.</summary>
     public static JsonNode BoothThresholdsSource() => JsonNode.Parse($$$"""
         {"TableName":"BOOTH_THRESHOLDS",

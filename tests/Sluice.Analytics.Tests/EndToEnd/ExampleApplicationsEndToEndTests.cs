@@ -186,12 +186,7 @@ public sealed class ExampleApplicationsEndToEndTests
     {
         await _kda.CreateStreamAsync("temps-in");
         await _kda.CreateStreamAsync("flagged-out");
-        var input = KdaHarness.TollInput("temps-in");
-        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
-            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
-             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
-             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
-            """);
+        var input = KdaHarness.SensorInput("temps-in");
         await _kda.CreateApplicationAsync(KdaHarness.Spec("temps", ExampleApplicationsTests.SlidingTemperature, input, KdaHarness.StreamOutput("TEMP_FLAGGED", "flagged-out")));
         await _kda.Boto3Async("start", "temps", "TRIM_HORIZON");
         await _kda.PutAsync("temps-in",
@@ -237,12 +232,7 @@ public sealed class ExampleApplicationsEndToEndTests
         await _kda.CreateStreamAsync("sensors-in");
         await _kda.CreateStreamAsync("scored-out");
         await _kda.CreateStreamAsync("ranked-out");
-        var input = KdaHarness.TollInput("sensors-in");
-        input["InputSchema"]!["RecordColumns"] = JsonNode.Parse("""
-            [{"Name":"SENSOR_ID","Mapping":"$.sensor","SqlType":"VARCHAR(16)"},
-             {"Name":"TEMP_C","Mapping":"$.temp","SqlType":"DOUBLE"},
-             {"Name":"HUMIDITY","Mapping":"$.hum","SqlType":"DOUBLE"}]
-            """);
+        var input = KdaHarness.SensorInput("sensors-in");
         await _kda.CreateApplicationAsync(KdaHarness.Spec("rcf", ExampleApplicationsTests.RandomCutForest, input,
             KdaHarness.StreamOutput("RCF_SCORED", "scored-out"), KdaHarness.StreamOutput("RCF_RANKED", "ranked-out")));
         await _kda.Boto3Async("start", "rcf", "TRIM_HORIZON");
